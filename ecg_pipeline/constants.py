@@ -1,0 +1,134 @@
+"""Facts about the world the pipeline works in: classes, leads, layout, paper, input sizes.
+
+Everything else in the project imports these; nothing repeats them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+# --- The 12-lead report ---------------------------------------------------------------------------
+LEAD_NAMES: tuple[str, ...] = (
+    "I", "II", "III", "aVR", "aVL", "aVF", "V1", "V2", "V3", "V4", "V5", "V6", "rhythm",
+)
+#: The printed 3 x 4 layout, row by row: each column holds 2.5 s of three leads.
+LAYOUT_ROWS: tuple[tuple[str, ...], ...] = (
+    ("I", "aVR", "V1", "V4"),
+    ("II", "aVL", "V2", "V5"),
+    ("III", "aVF", "V3", "V6"),
+)
+RHYTHM_LEAD = "rhythm"
+N_LAYOUT_COLUMNS = 4
+PAPER_SPEED_MM_PER_S = 25.0
+GAIN_MM_PER_MV = 10.0
+LEAD_SECONDS = 2.5
+RHYTHM_SECONDS = 10.0
+
+# --- Tasks and classes ----------------------------------------------------------------------------
+TWELVE_LEAD = "twelve_lead"
+BEAT = "beat"
+TASKS: tuple[str, ...] = (TWELVE_LEAD, BEAT)
+MODEL_KINDS: tuple[str, ...] = ("cnn", "crnn")
+
+
+@dataclass(frozen=True)
+class TaskSpec:
+    """What a task classifies and how its model input is shaped."""
+
+    name: str
+    title: str
+    classes: tuple[str, ...]
+    display_names: dict[str, str]
+    descriptions: dict[str, str]
+    #: (height, width) of one lead image given to a model.
+    input_shape: tuple[int, int]
+    leads: tuple[str, ...]
+
+
+TWELVE_LEAD_SPEC = TaskSpec(
+    name=TWELVE_LEAD,
+    title="12-lead report page",
+    classes=("normal", "abnormal_heartbeat", "myocardial_infarction", "history_of_mi"),
+    display_names={
+        "normal": "Normal",
+        "abnormal_heartbeat": "Abnormal heartbeat",
+        "myocardial_infarction": "Myocardial infarction",
+        "history_of_mi": "History of MI",
+    },
+    descriptions={
+        "normal": "Regular sinus rhythm at 60-100 bpm, narrow QRS, flat ST segments and upright T waves "
+        "in most leads.",
+        "abnormal_heartbeat": "Irregular rhythm: premature (ectopic) beats, pauses, or an irregular RR "
+        "interval; best seen on the 10 s rhythm strip.",
+        "myocardial_infarction": "Acute infarction: ST elevation in the leads facing one territory "
+        "(for example V1-V4 anterior, II/III/aVF inferior), often with reciprocal ST depression.",
+        "history_of_mi": "An old infarction: pathological Q waves and inverted T waves in one territory, "
+        "without acute ST elevation.",
+    },
+    input_shape=(96, 192),
+    leads=LEAD_NAMES,
+)
+
+BEAT_SPEC = TaskSpec(
+    name=BEAT,
+    title="single heartbeat",
+    classes=(
+        "normal",
+        "left_bundle_branch_block",
+        "right_bundle_branch_block",
+        "premature_atrial_contraction",
+        "premature_ventricular_contraction",
+        "ventricular_fibrillation",
+    ),
+    display_names={
+        "normal": "Normal beat",
+        "left_bundle_branch_block": "Left bundle branch block",
+        "right_bundle_branch_block": "Right bundle branch block",
+        "premature_atrial_contraction": "Premature atrial contraction",
+        "premature_ventricular_contraction": "Premature ventricular contraction",
+        "ventricular_fibrillation": "Ventricular flutter / fibrillation",
+    },
+    descriptions={
+        "normal": "A sinus beat: small P wave, narrow QRS, upright T wave.",
+        "left_bundle_branch_block": "Wide QRS (> 120 ms) with a broad, notched R wave; conduction through "
+        "the left bundle is blocked.",
+        "right_bundle_branch_block": "Wide QRS with an rSR' ('rabbit ears') pattern; the right ventricle "
+        "is activated late.",
+        "premature_atrial_contraction": "A beat that comes early, with an abnormal or hidden P wave but a "
+        "normal narrow QRS.",
+        "premature_ventricular_contraction": "An early, wide and bizarre QRS without a P wave, usually "
+        "with a T wave opposite to the QRS.",
+        "ventricular_fibrillation": "No distinct beats: chaotic (fibrillation) or sine-like (flutter) "
+        "waves; a medical emergency.",
+    },
+    input_shape=(64, 96),
+    leads=("beat",),
+)
+
+TASK_SPECS: dict[str, TaskSpec] = {TWELVE_LEAD: TWELVE_LEAD_SPEC, BEAT: BEAT_SPEC}
+
+# --- Image loading limits --------------------------------------------------------------------------
+IMAGE_EXTENSIONS: tuple[str, ...] = (".jpg", ".jpeg", ".png", ".bmp", ".tif", ".tiff", ".webp", ".gif")
+MAX_FILE_BYTES = 40 * 1024 * 1024
+MAX_PIXELS = 40_000_000
+MIN_SIDE_PX = 32
+#: A 12-lead page narrower than this cannot be split into readable leads.
+MIN_TWELVE_LEAD_WIDTH_PX = 600
+
+# --- Data sources ----------------------------------------------------------------------------------
+DATA_SOURCES: dict[str, dict[str, str]] = {
+    TWELVE_LEAD: {
+        "name": "ECG Images dataset of Cardiac Patients, version 2",
+        "authors": "Ali Haider Khan and Muzammil Hussain",
+        "publisher": "Mendeley Data",
+        "doi": "10.17632/gwbz3fsgp8.2",
+        "licence": "CC BY 4.0 (attribution required)",
+    },
+    BEAT: {
+        "name": "MIT-BIH Arrhythmia Database, as six-class heartbeat images ('ECG Image Data')",
+        "authors": "George B. Moody and Roger G. Mark",
+        "publisher": "PhysioNet",
+        "doi": "10.13026/C2F305",
+        "licence": "ODC-By 1.0 (attribution required)",
+    },
+}

@@ -1,0 +1,268 @@
+"""Find the lead boxes of a 12-lead report page from the image itself.
+
+The page is read as structure, not as coordinates of one scanner: the pink grid border gives the grid
+area, peaks of the horizontal projection of dark pixels give the trace rows, and long vertical strokes
+give the separator bars between the four 2.5 s columns. Because every column holds the same 2.5 s, the
+outer edges follow from the bar spacing. Only when that structure is missing do we fall back to a
+template expressed relative to the detected grid area.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import cv2
+import numpy as np
+from scipy.signal import find_peaks
+
+from .constants import LAYOUT_ROWS, N_LAYOUT_COLUMNS, RHYTHM_LEAD
+
+Box = tuple[int, int, int, int]  # (top, bottom, left, right), pixels, bottom/right exclusive
+
+#: Work on a copy this wide: enough for the structure, cheap at any input resolution.
+WORKING_WIDTH = 1100
+#: Fallback template, as fractions of the grid area (measured on the shared printer's pages).
+TEMPLATE_ROW_CENTRES = (0.136, 0.378, 0.620, 0.869)
+TEMPLATE_TRACE_SPAN = (0.039, 0.969)
+
+
+@dataclass
+class Layout:
+    """Where the leads of a page are.
+
+    Attributes
+    ----------
+    boxes : dict of lead name -> (top, bottom, left, right)
+        In pixels of the (deskewed) page, which has the original image's size.
+    grid_box : (top, bottom, left, right)
+        The grid area found on the page.
+    row_centres : list of float
+        Baseline height of the three lead rows and the rhythm strip.
+    separators : list of float
+        x of the separator bars between columns (empty when none were found).
+    confidence : float
+        0 (no 12-lead structure found, template used) to 1 (every cue found and consistent).
+    warnings : list of str
+        Plain-language reasons for a lower confidence.
+    """
+
+    boxes: dict[str, Box]
+    grid_box: Box
+    row_centres: list[float]
+    separators: list[float]
+    confidence: float
+    warnings: list[str] = field(default_factory=list)
+
+
+def dark_mask(gray: np.ndarray) -> np.ndarray:
+    """Pixels that belong to ink (traces, bars, text), by Otsu's threshold over the whole image."""
+    threshold, mask = cv2.threshold(gray, 0, 255, cv2.THRESH_BINARY_INV | cv2.THRESH_OTSU)
+    return mask > 0
+
+
+def estimate_rotation(gray: np.ndarray, max_degrees: float = 3.0) -> float:
+    """Estimate the page rotation in degrees (counter-clockwise positive) from its ink.
+
+    Straight printed lines (baselines, rules, text rows) make the horizontal projection of the ink
+    sharpest when the page is level; we search for the angle that maximises its energy.
+
+    Parameters
+    ----------
+    gray : ndarray of uint8
+        The page in grayscale.
+    max_degrees : float
+        Largest rotation searched, either way.
+
+    Returns
+    -------
+    angle : float
+        Rotate the page by ``-angle`` to level it (``rotate_image(gray, angle)`` does that).
+    """
+    scale = min(1.0, 800.0 / gray.shape[1])
+    small = cv2.resize(gray, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA) if scale < 1 else gray
+    ys, xs = np.nonzero(dark_mask(small))
+    if len(ys) < 50:
+        return 0.0
+    xs = xs - small.shape[1] / 2.0
+    ys = ys - small.shape[0] / 2.0
+    n_bins = small.shape[0] * 2
+
+    def sharpness(angle: float) -> float:
+        theta = np.deg2rad(angle)
+        projected = ys * np.cos(theta) - xs * np.sin(theta)
+        counts = np.bincount(np.clip((projected + n_bins / 2).astype(int), 0, n_bins - 1), minlength=n_bins)
+        return float(np.sum(counts.astype(np.float64) ** 2))
+
+    coarse = np.arange(-max_degrees, max_degrees + 1e-9, 0.25)
+    best = coarse[int(np.argmax([sharpness(a) for a in coarse]))]
+    fine = np.arange(best - 0.25, best + 0.25 + 1e-9, 0.05)
+    return float(fine[int(np.argmax([sharpness(a) for a in fine]))])
+
+
+def rotate_image(image: np.ndarray, angle: float) -> np.ndarray:
+    """Rotate an image about its centre by ``-angle`` degrees, keeping its size, filling with white."""
+    if abs(angle) < 0.05:
+        return image
+    height, width = image.shape[:2]
+    matrix = cv2.getRotationMatrix2D((width / 2.0, height / 2.0), -angle, 1.0)
+    border = (255, 255, 255) if image.ndim == 3 else 255
+    return cv2.warpAffine(image, matrix, (width, height), flags=cv2.INTER_LINEAR,
+                          borderMode=cv2.BORDER_CONSTANT, borderValue=border)
+
+
+def grid_area(rgb: np.ndarray) -> Box | None:
+    """The rectangle drawn by the pink grid's border, or ``None`` when the page has no such border."""
+    r = rgb[:, :, 0].astype(np.int16)
+    g = rgb[:, :, 1].astype(np.int16)
+    b = rgb[:, :, 2].astype(np.int16)
+    pink = (r > 150) & (r - g > 20) & (r - b > 10)
+    rows = np.nonzero(pink.mean(axis=1) > 0.3)[0]
+    cols = np.nonzero(pink.mean(axis=0) > 0.3)[0]
+    height, width = pink.shape
+    if len(rows) < 2 or len(cols) < 2:
+        return None
+    top, bottom, left, right = int(rows[0]), int(rows[-1]) + 1, int(cols[0]), int(cols[-1]) + 1
+    if bottom - top < 0.3 * height or right - left < 0.5 * width:
+        return None
+    return top, bottom, left, right
+
+
+def _long_lines(mask: np.ndarray, length: int, vertical: bool) -> np.ndarray:
+    size = (1, length) if vertical else (length, 1)  # OpenCV sizes are (width, height)
+    kernel = cv2.getStructuringElement(cv2.MORPH_RECT, size)
+    return cv2.morphologyEx(mask.astype(np.uint8), cv2.MORPH_OPEN, kernel) > 0
+
+
+def _trace_rows(mask: np.ndarray, expected: int = 4) -> tuple[list[float], float]:
+    """Baselines of the trace rows: the strongest, evenly spaced peaks of the ink's row profile."""
+    height = mask.shape[0]
+    profile = cv2.GaussianBlur(mask.sum(axis=1).astype(np.float32).reshape(-1, 1), (1, 0),
+                               sigmaX=0, sigmaY=max(1.0, height / 150.0)).ravel()
+    peaks, props = find_peaks(profile, distance=max(2, height // 8), prominence=profile.max() * 0.05)
+    if len(peaks) < expected:
+        return [float(p) for p in peaks], 0.0
+    strongest = np.sort(peaks[np.argsort(props["prominences"])[::-1][:expected]])
+    gaps = np.diff(strongest)
+    regularity = 1.0 - float(np.std(gaps) / np.mean(gaps))
+    return [float(p) for p in strongest], max(0.0, regularity)
+
+
+def _separator_bars(bars: np.ndarray, expected: int = N_LAYOUT_COLUMNS - 1) -> tuple[list[float], float]:
+    width = bars.shape[1]
+    profile = bars.sum(axis=0).astype(np.float32)
+    if profile.max() <= 0:
+        return [], 0.0
+    peaks, props = find_peaks(profile, distance=max(2, width // 10), height=profile.max() * 0.3)
+    if len(peaks) < expected:
+        return [], 0.0
+    strongest = np.sort(peaks[np.argsort(props["peak_heights"])[::-1][:expected]])
+    # A bar is a few pixels wide: take the centre of mass around each peak.
+    centres = []
+    for p in strongest:
+        lo, hi = max(0, p - 4), min(width, p + 5)
+        w = profile[lo:hi]
+        centres.append(float(np.sum(np.arange(lo, hi) * w) / np.sum(w)))
+    gaps = np.diff(centres)
+    regularity = 1.0 - float(np.std(gaps) / np.mean(gaps))
+    return centres, max(0.0, regularity)
+
+
+def detect_layout(gray: np.ndarray, rgb: np.ndarray | None = None) -> Layout:
+    """Find the 13 lead boxes (3 x 4 leads and the rhythm strip) of a levelled 12-lead page.
+
+    Parameters
+    ----------
+    gray : ndarray of uint8, shape (H, W)
+        The page in grayscale, already levelled (see ``estimate_rotation``).
+    rgb : ndarray of uint8, shape (H, W, 3), optional
+        The same page in colour; used to find the pink grid border.
+
+    Returns
+    -------
+    Layout
+        Boxes in pixels of ``gray``, with a confidence and warnings.
+
+    Examples
+    --------
+    >>> from ecg_pipeline.synth import render_twelve_lead_page
+    >>> page = render_twelve_lead_page("normal", seed=0)
+    >>> layout = detect_layout(page.mean(axis=2).astype("uint8"), page)
+    >>> sorted(layout.boxes)[:3]
+    ['I', 'II', 'III']
+    """
+    height, width = gray.shape
+    scale = min(1.0, WORKING_WIDTH / width)
+    small = cv2.resize(gray, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA) if scale < 1 else gray
+    small_rgb = None
+    if rgb is not None:
+        small_rgb = cv2.resize(rgb, (small.shape[1], small.shape[0]), interpolation=cv2.INTER_AREA)
+    sh, sw = small.shape
+    warnings: list[str] = []
+    confidence = 1.0
+
+    grid = grid_area(small_rgb) if small_rgb is not None else None
+    if grid is None:
+        warnings.append("no pink grid border found; the whole page was searched for leads")
+        confidence -= 0.15
+        grid = (0, sh, 0, sw)
+    g_top, g_bottom, g_left, g_right = grid
+    ink = dark_mask(small)
+    ink[:g_top] = False
+    ink[g_bottom:] = False
+    ink[:, :g_left] = False
+    ink[:, g_right:] = False
+    # Long straight rules (header lines, page borders) are not traces.
+    ink &= ~_long_lines(ink, max(3, int(0.4 * sw)), vertical=False)
+    bars = _long_lines(ink, max(3, int(0.22 * sh)), vertical=True)
+    traces = ink & ~bars
+
+    rows, row_regularity = _trace_rows(traces)
+    if len(rows) < 4 or row_regularity < 0.8:
+        warnings.append("the four rows of traces (3 lead rows and a rhythm strip) were not found clearly; "
+                        "a template was used for the rows")
+        confidence -= 0.35
+        grid_h = g_bottom - g_top
+        rows = [g_top + f * grid_h for f in TEMPLATE_ROW_CENTRES]
+    pitch = float(np.median(np.diff(rows)))
+
+    band = np.zeros_like(bars)
+    band[int(max(0, rows[0] - pitch / 2)):int(rows[2] + pitch / 2)] = True
+    separators, bar_regularity = _separator_bars(bars & band)
+    if len(separators) == N_LAYOUT_COLUMNS - 1 and bar_regularity > 0.9:
+        column_width = float(np.mean(np.diff(separators)))
+        left = separators[0] - column_width
+        right = separators[-1] + column_width
+        if left < g_left - 0.02 * sw or right > g_right + 0.02 * sw:
+            warnings.append("the separator bars are not where a 3 x 4 layout puts them")
+            confidence -= 0.2
+    else:
+        warnings.append("no separator bars between lead columns were found; the columns follow a template")
+        confidence -= 0.35
+        separators = []
+        grid_w = g_right - g_left
+        left = g_left + TEMPLATE_TRACE_SPAN[0] * grid_w
+        right = g_left + TEMPLATE_TRACE_SPAN[1] * grid_w
+        column_width = (right - left) / N_LAYOUT_COLUMNS
+
+    edges = [left + i * column_width for i in range(N_LAYOUT_COLUMNS + 1)]
+    margin = 0.03 * column_width  # keeps the separator bars out of the lead crops
+    inv = 1.0 / scale
+    boxes: dict[str, Box] = {}
+
+    def to_box(top: float, bottom: float, x0: float, x1: float) -> Box:
+        return (int(max(0, round(top * inv))), int(min(height, round(bottom * inv))),
+                int(max(0, round(x0 * inv))), int(min(width, round(x1 * inv))))
+
+    for r, names in enumerate(LAYOUT_ROWS):
+        for c, name in enumerate(names):
+            boxes[name] = to_box(rows[r] - pitch / 2, rows[r] + pitch / 2, edges[c] + margin, edges[c + 1] - margin)
+    boxes[RHYTHM_LEAD] = to_box(rows[3] - pitch / 2, rows[3] + pitch / 2, edges[0] + margin, edges[-1] - margin)
+
+    return Layout(
+        boxes=boxes,
+        grid_box=to_box(g_top, g_bottom, g_left, g_right),
+        row_centres=[r * inv for r in rows],
+        separators=[s * inv for s in separators],
+        confidence=float(np.clip(confidence, 0.0, 1.0)),
+        warnings=warnings,
+    )

@@ -1,0 +1,206 @@
+"""``run_pipeline``: every preprocessing stage of one image, returned as data."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .constants import BEAT, MIN_TWELVE_LEAD_WIDTH_PX, TASK_SPECS, TASKS, TWELVE_LEAD
+from .errors import LayoutError
+from .layout import Layout, detect_layout, estimate_rotation, rotate_image
+from .loading import ImageSource, load_image
+from .stages import binarize, crop, gaussian_smooth, intensity_histogram, model_input, otsu_threshold, to_grayscale
+
+#: Share of a lead's pixels that are ink, outside which the lead does not look like an ECG trace.
+INK_FRACTION_RANGE = (0.002, 0.25)
+
+
+@dataclass
+class LeadStages:
+    """One lead through every stage."""
+
+    name: str
+    box: tuple[int, int, int, int]
+    raw: np.ndarray
+    smoothed: np.ndarray
+    threshold: float
+    histogram: tuple[np.ndarray, np.ndarray]
+    binary: np.ndarray
+    model_input: np.ndarray
+
+    @property
+    def ink_fraction(self) -> float:
+        return float(self.binary.mean())
+
+
+@dataclass
+class PipelineResult:
+    """Everything ``run_pipeline`` computed, stage by stage."""
+
+    task: str
+    original: np.ndarray
+    rotation_degrees: float
+    deskewed: np.ndarray
+    grayscale: np.ndarray
+    layout: Layout | None
+    leads: list[LeadStages]
+    sigma: float
+    threshold_method: str
+    task_reason: str = ""
+    warnings: list[str] = field(default_factory=list)
+    timings_ms: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def lead_names(self) -> list[str]:
+        return [lead.name for lead in self.leads]
+
+    @property
+    def model_inputs(self) -> np.ndarray:
+        """All leads' model inputs stacked: (n_leads, height, width)."""
+        return np.stack([lead.model_input for lead in self.leads])
+
+    @property
+    def layout_confidence(self) -> float:
+        return self.layout.confidence if self.layout is not None else 1.0
+
+    def lead(self, name: str) -> LeadStages:
+        for lead in self.leads:
+            if lead.name == name:
+                return lead
+        raise KeyError(name)
+
+
+def detect_task(rgb: np.ndarray, gray: np.ndarray | None = None) -> tuple[str, str]:
+    """Tell a single-beat image from a 12-lead page by its size and structure.
+
+    Returns
+    -------
+    task, reason : str, str
+    """
+    height, width = rgb.shape[:2]
+    if width < MIN_TWELVE_LEAD_WIDTH_PX:
+        return BEAT, f"the image is {width} px wide, too small for a 12-lead page"
+    gray = to_grayscale(rgb) if gray is None else gray
+    layout = detect_layout(gray, rgb)
+    if layout.confidence >= 0.5:
+        return TWELVE_LEAD, f"a 12-lead layout was found (confidence {layout.confidence:.2f})"
+    if len(layout.separators) == 0 and width / height > 1.2 and width < 1000:
+        return BEAT, "no 12-lead layout was found; read as one trace"
+    return TWELVE_LEAD, f"the page is large; read as a 12-lead page (layout confidence {layout.confidence:.2f})"
+
+
+def _resolve_threshold(smoothed: np.ndarray, threshold: str | float) -> float:
+    if isinstance(threshold, str):
+        if threshold != "otsu":
+            raise ValueError(f"Unknown threshold method {threshold!r}: use 'otsu' or a number.")
+        return otsu_threshold(smoothed)
+    return float(threshold)
+
+
+def process_lead(name: str, box: tuple[int, int, int, int], gray: np.ndarray, sigma: float,
+                 threshold: str | float, input_shape: tuple[int, int]) -> LeadStages:
+    """Crop, smooth, threshold and binarise one lead, keeping every stage."""
+    raw = crop(gray, box)
+    smoothed = gaussian_smooth(raw, sigma)
+    value = _resolve_threshold(smoothed, threshold)
+    binary = binarize(smoothed, value)
+    return LeadStages(name=name, box=box, raw=raw, smoothed=smoothed, threshold=value,
+                      histogram=intensity_histogram(smoothed), binary=binary,
+                      model_input=model_input(binary, input_shape))
+
+
+def run_pipeline(image: ImageSource, task: str = TWELVE_LEAD, sigma: float = 1.0,
+                 threshold: str | float = "otsu") -> PipelineResult:
+    """Run every preprocessing stage on one image.
+
+    Parameters
+    ----------
+    image : bytes, path, file-like or ndarray
+        The ECG image.
+    task : {"twelve_lead", "beat", "auto"}
+        What the image is; ``"auto"`` decides from the image.
+    sigma : float
+        Standard deviation of the Gaussian smoothing, in pixels of the original image.
+    threshold : "otsu" or float
+        Otsu's threshold per lead, or one fixed intensity (0-255) for all leads.
+
+    Returns
+    -------
+    PipelineResult
+        Original, rotation, deskewed page, grayscale, layout and, per lead, raw / smoothed / threshold /
+        histogram / binary / model input.
+
+    Examples
+    --------
+    >>> from ecg_pipeline.synth import render_twelve_lead_page
+    >>> result = run_pipeline(render_twelve_lead_page("normal", seed=0))
+    >>> len(result.leads), result.leads[0].name
+    (13, 'I')
+    """
+    timings: dict[str, float] = {}
+    start = time.perf_counter()
+
+    def lap(stage: str) -> None:
+        nonlocal start
+        now = time.perf_counter()
+        timings[stage] = (now - start) * 1000.0
+        start = now
+
+    if task not in (*TASKS, "auto"):
+        raise ValueError(f"Unknown task {task!r}: use one of {', '.join(TASKS)} or 'auto'.")
+    if sigma < 0:
+        raise ValueError("sigma must be 0 or more.")
+    rgb = load_image(image)
+    lap("decode")
+    gray_original = to_grayscale(rgb)
+    lap("grayscale")
+    reason = "chosen by the user"
+    if task == "auto":
+        task, reason = detect_task(rgb, gray_original)
+        lap("task_detection")
+    spec = TASK_SPECS[task]
+    method = threshold if isinstance(threshold, str) else "manual"
+    warnings: list[str] = []
+
+    if task == BEAT:
+        box = (0, rgb.shape[0], 0, rgb.shape[1])
+        leads = [process_lead(spec.leads[0], box, gray_original, sigma, threshold, spec.input_shape)]
+        lap("leads")
+        result = PipelineResult(task=task, original=rgb, rotation_degrees=0.0, deskewed=rgb,
+                                grayscale=gray_original, layout=None, leads=leads, sigma=sigma,
+                                threshold_method=method, task_reason=reason, warnings=warnings,
+                                timings_ms=timings)
+    else:
+        if rgb.shape[1] < MIN_TWELVE_LEAD_WIDTH_PX:
+            raise LayoutError(
+                f"The image is {rgb.shape[1]} px wide: too small to split into 12 leads (at least "
+                f"{MIN_TWELVE_LEAD_WIDTH_PX} px needed). If it shows a single heartbeat, choose that task."
+            )
+        angle = estimate_rotation(gray_original)
+        deskewed = rotate_image(rgb, angle)
+        gray = to_grayscale(deskewed) if deskewed is not rgb else gray_original
+        lap("deskew")
+        layout = detect_layout(gray, deskewed)
+        lap("layout")
+        if layout.confidence < 0.5:
+            warnings.append("This does not look like a 12-lead report: " + "; ".join(layout.warnings) + ".")
+        elif layout.warnings:
+            warnings.extend(w[0].upper() + w[1:] + "." for w in layout.warnings)
+        leads = [process_lead(name, layout.boxes[name], gray, sigma, threshold, spec.input_shape)
+                 for name in spec.leads]
+        lap("leads")
+        result = PipelineResult(task=task, original=rgb, rotation_degrees=angle, deskewed=deskewed,
+                                grayscale=gray, layout=layout, leads=leads, sigma=sigma,
+                                threshold_method=method, task_reason=reason, warnings=warnings,
+                                timings_ms=timings)
+    ink = float(np.median([lead.ink_fraction for lead in result.leads]))
+    if ink < INK_FRACTION_RANGE[0]:
+        result.warnings.append("Almost no trace was found: the image looks blank.")
+    elif ink > INK_FRACTION_RANGE[1]:
+        result.warnings.append(
+            f"{ink:.0%} of the pixels are dark after thresholding; an ECG trace is a thin line. "
+            "This does not look like an ECG."
+        )
+    return result

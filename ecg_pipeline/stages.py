@@ -1,0 +1,101 @@
+"""The preprocessing stages: each a pure function, numpy in and numpy out."""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+
+def to_grayscale(rgb: np.ndarray) -> np.ndarray:
+    """Luma (ITU-R BT.601) of an RGB ``uint8`` image, as ``uint8``.
+
+    Examples
+    --------
+    >>> to_grayscale(np.full((2, 2, 3), 255, np.uint8))[0, 0]
+    255
+    """
+    return cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY)
+
+
+def crop(image: np.ndarray, box: tuple[int, int, int, int]) -> np.ndarray:
+    """The part of ``image`` inside ``box`` = (top, bottom, left, right)."""
+    top, bottom, left, right = box
+    return image[top:bottom, left:right]
+
+
+def gaussian_smooth(image: np.ndarray, sigma: float = 1.0) -> np.ndarray:
+    """Gaussian smoothing with standard deviation ``sigma`` pixels, as ``float32`` on the 0-255 scale.
+
+    ``sigma=0`` returns the image unchanged (as float32).
+
+    Examples
+    --------
+    >>> gaussian_smooth(np.full((5, 5), 200, np.uint8), 1.0)[2, 2]
+    200.0
+    """
+    image = image.astype(np.float32)
+    if sigma <= 0:
+        return image
+    return cv2.GaussianBlur(image, (0, 0), sigmaX=float(sigma), sigmaY=float(sigma),
+                            borderType=cv2.BORDER_REPLICATE)
+
+
+def intensity_histogram(image: np.ndarray, nbins: int = 256) -> tuple[np.ndarray, np.ndarray]:
+    """Histogram of intensities on 0-255: ``(counts, bin_centres)``."""
+    counts, edges = np.histogram(image, bins=nbins, range=(0.0, 256.0))
+    return counts, (edges[:-1] + edges[1:]) / 2.0
+
+
+def otsu_threshold(image: np.ndarray, nbins: int = 256) -> float:
+    """Otsu's threshold: the intensity that maximises the between-class variance.
+
+    Parameters
+    ----------
+    image : ndarray
+        Intensities on the 0-255 scale.
+    nbins : int
+        Number of histogram bins.
+
+    Returns
+    -------
+    threshold : float
+        Pixels darker than it are ink.
+
+    References
+    ----------
+    N. Otsu, "A threshold selection method from gray-level histograms", IEEE Trans. Systems, Man and
+    Cybernetics 9(1), 62-66, 1979.
+
+    Examples
+    --------
+    >>> image = np.array([[10, 10, 240, 240]], np.uint8)
+    >>> 10 < otsu_threshold(image) < 240
+    True
+    """
+    counts, centres = intensity_histogram(image, nbins)
+    counts = counts.astype(np.float64)
+    total = counts.sum()
+    if total == 0 or np.count_nonzero(counts) < 2:
+        return float(centres[np.argmax(counts)]) if total else 128.0
+    weight_low = np.cumsum(counts)
+    weight_high = total - weight_low
+    mean_low = np.cumsum(counts * centres) / np.maximum(weight_low, 1e-12)
+    mean_high = (np.sum(counts * centres) - np.cumsum(counts * centres)) / np.maximum(weight_high, 1e-12)
+    between = weight_low[:-1] * weight_high[:-1] * (mean_low[:-1] - mean_high[:-1]) ** 2
+    index = int(np.argmax(between))
+    # The boundary between bin ``index`` and the next: values at or below the bin are "dark".
+    return float((centres[index] + centres[index + 1]) / 2.0)
+
+
+def binarize(image: np.ndarray, threshold: float) -> np.ndarray:
+    """Ink mask: ``True`` where the image is darker than ``threshold``."""
+    return image < threshold
+
+
+def model_input(binary: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
+    """Resize a binary trace to a model's (height, width) as ``float32`` in [0, 1], ink = 1.
+
+    Area interpolation keeps a thin trace visible when it shrinks.
+    """
+    height, width = shape
+    return cv2.resize(binary.astype(np.float32), (width, height), interpolation=cv2.INTER_AREA)
