@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import io
 import os
+import re
 import warnings
 from pathlib import Path
-from typing import BinaryIO, Union
+from typing import BinaryIO
 
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
@@ -14,7 +15,7 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 from .constants import MAX_FILE_BYTES, MAX_PIXELS, MIN_SIDE_PX
 from .errors import ImageTooLargeError, ImageTooSmallError, InvalidImageError
 
-ImageSource = Union[bytes, bytearray, str, os.PathLike, np.ndarray, BinaryIO]
+ImageSource = bytes | bytearray | str | os.PathLike | np.ndarray | BinaryIO
 
 
 def read_bytes(source: bytes | bytearray | str | os.PathLike | BinaryIO) -> bytes:
@@ -79,8 +80,11 @@ def decode_image(data: bytes) -> np.ndarray:
                 )
             image.load()
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
+        claimed = re.search(r"\((\d+) pixels\)", str(exc))
+        size = f"{int(claimed.group(1)) / 1e6:,.0f} million pixels" if claimed else "too many pixels"
         raise ImageTooLargeError(
-            f"The image has too many pixels to open safely (limit {MAX_PIXELS / 1e6:.0f} million)."
+            f"The image claims {size}; the limit is {MAX_PIXELS / 1e6:.0f} million pixels. "
+            "Downscale it before uploading."
         ) from exc
     except UnidentifiedImageError as exc:
         raise InvalidImageError(

@@ -11,7 +11,15 @@ from .constants import BEAT, MIN_TWELVE_LEAD_WIDTH_PX, TASK_SPECS, TASKS, TWELVE
 from .errors import LayoutError
 from .layout import Layout, detect_layout, estimate_rotation, rotate_image
 from .loading import ImageSource, load_image
-from .stages import binarize, crop, gaussian_smooth, intensity_histogram, model_input, otsu_threshold, to_grayscale
+from .stages import (
+    binarize,
+    crop,
+    gaussian_smooth,
+    intensity_histogram,
+    model_input,
+    otsu_threshold,
+    to_grayscale,
+)
 
 #: Share of a lead's pixels that are ink, outside which the lead does not look like an ECG trace.
 INK_FRACTION_RANGE = (0.002, 0.25)

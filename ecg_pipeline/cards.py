@@ -1,0 +1,38 @@
+"""Model files and their cards (JSON): where they live, how they are read and checked."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from .data import sha256_of_file
+
+MODELS_DIR = Path(__file__).resolve().parent.parent / "models"
+
+
+def model_path(task: str, kind: str, models_dir: str | Path | None = None) -> Path:
+    return Path(models_dir or MODELS_DIR) / f"{task}_{kind}.keras"
+
+
+def card_path(task: str, kind: str, models_dir: str | Path | None = None) -> Path:
+    return Path(models_dir or MODELS_DIR) / f"{task}_{kind}.json"
+
+
+def read_card(task: str, kind: str, models_dir: str | Path | None = None) -> dict | None:
+    """The card of a model, or ``None`` when there is none."""
+    path = card_path(task, kind, models_dir)
+    if not path.exists():
+        return None
+    return json.loads(path.read_text())
+
+
+def write_card(card: dict, task: str, kind: str, models_dir: str | Path | None = None) -> Path:
+    path = card_path(task, kind, models_dir)
+    path.write_text(json.dumps(card, indent=1, sort_keys=False) + "\n")
+    return path
+
+
+def file_matches_card(task: str, kind: str, models_dir: str | Path | None = None) -> bool:
+    card = read_card(task, kind, models_dir)
+    path = model_path(task, kind, models_dir)
+    return bool(card) and path.exists() and sha256_of_file(path) == card.get("sha256")

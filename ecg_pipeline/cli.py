@@ -1,0 +1,138 @@
+"""Command line: ``python -m ecg_pipeline predict ...`` and ``python -m ecg_pipeline stages ...``."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from .constants import MODEL_KINDS, TASK_SPECS, TASKS
+from .data import find_images
+from .errors import EcgError
+
+BASE_COLUMNS = ["path", "task", "model", "predicted_class", "error"]
+
+
+def probability_columns(tasks: list[str]) -> list[str]:
+    """``p_<class>`` for each class id of the given tasks, in task order, without repeats."""
+    columns: list[str] = []
+    for task in tasks:
+        for class_id in TASK_SPECS[task].classes:
+            if f"p_{class_id}" not in columns:
+                columns.append(f"p_{class_id}")
+    return columns
+
+
+def predict_rows(path: Path, task: str, kinds: tuple[str, ...]) -> list[dict]:
+    """One row per model for one file; a failure becomes rows that carry its message."""
+    from .inference import analyze
+
+    try:
+        result = analyze(path, task=task, models=kinds)
+    except EcgError as exc:
+        return [{"path": str(path), "task": "" if task == "auto" else task, "model": kind,
+                 "predicted_class": "", "error": str(exc)} for kind in kinds]
+    except Exception as exc:  # never a traceback for one bad file: report it and go on
+        return [{"path": str(path), "task": "" if task == "auto" else task, "model": kind,
+                 "predicted_class": "", "error": f"Unexpected error: {exc}"} for kind in kinds]
+    rows = []
+    for kind in kinds:
+        row = {"path": str(path), "task": result.task, "model": kind, "predicted_class": "", "error": ""}
+        if kind in result.model_errors:
+            row["error"] = result.model_errors[kind]
+        else:
+            aggregate = result.aggregate.loc[kind]
+            row["predicted_class"] = aggregate["predicted_class"]
+            row.update({f"p_{c}": round(float(aggregate[c]), 6) for c in result.classes})
+        if result.pipeline.warnings and not row["error"]:
+            row["warning"] = " ".join(result.pipeline.warnings)
+        rows.append(row)
+    return rows
+
+
+def command_predict(args: argparse.Namespace) -> int:
+    import csv
+
+    kinds = MODEL_KINDS if args.model == "both" else (args.model,)
+    files: list[Path] = []
+    rows: list[dict] = []
+    for raw in args.paths:
+        path = Path(raw)
+        if not path.exists():
+            rows.extend({"path": raw, "task": "", "model": kind, "predicted_class": "",
+                         "error": "No such file or folder."} for kind in kinds)
+            continue
+        found = find_images(path)
+        if path.is_dir() and not found:
+            rows.extend({"path": raw, "task": "", "model": kind, "predicted_class": "",
+                         "error": "No image files in this folder."} for kind in kinds)
+        files.extend(found)
+    for number, path in enumerate(files, start=1):
+        rows.extend(predict_rows(path, args.task, kinds))
+        if args.progress:
+            print(f"[{number}/{len(files)}] {path}", file=sys.stderr)
+    tasks = list(TASKS) if args.task == "auto" else [args.task]
+    used = [t for t in tasks if any(r.get("task") == t for r in rows)] or tasks
+    columns = BASE_COLUMNS + probability_columns(used)
+    if args.format == "json":
+        json.dump([{k: r.get(k, "") for k in [*columns, "warning"] if k in r or k in columns} for r in rows],
+                  sys.stdout, indent=1)
+        print()
+    else:
+        writer = csv.DictWriter(sys.stdout, fieldnames=columns, extrasaction="ignore", lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(rows)
+    return 0 if rows and all(not r["error"] for r in rows) else 1
+
+
+def command_stages(args: argparse.Namespace) -> int:
+    from PIL import Image
+
+    from .pipeline import run_pipeline
+    from .render import stage_images
+
+    result = run_pipeline(args.image, task=args.task, sigma=args.sigma)
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    for name, image in stage_images(result).items():
+        Image.fromarray(image).save(out / f"{name}.png")
+    for warning in result.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
+    print(f"{result.task}: {len(result.leads)} leads, rotation {result.rotation_degrees:+.2f} deg, "
+          f"stage images in {out}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m ecg_pipeline",
+                                     description="ECG image pipeline: stages and CNN / CRNN predictions.")
+    sub = parser.add_subparsers(dest="command", required=True)
+    predict = sub.add_parser("predict", help="classify images (files or folders, searched recursively)")
+    predict.add_argument("paths", nargs="+", metavar="PATH")
+    predict.add_argument("--task", choices=["auto", *TASKS], default="auto")
+    predict.add_argument("--model", choices=[*MODEL_KINDS, "both"], default="both")
+    predict.add_argument("--format", choices=["csv", "json"], default="csv")
+    predict.add_argument("--progress", action="store_true", help="report each file on stderr")
+    predict.set_defaults(handler=command_predict)
+    stages = sub.add_parser("stages", help="write every preprocessing stage of one image as PNG")
+    stages.add_argument("image")
+    stages.add_argument("--out", required=True, help="folder for the PNG files")
+    stages.add_argument("--task", choices=["auto", *TASKS], default="auto")
+    stages.add_argument("--sigma", type=float, default=1.0)
+    stages.set_defaults(handler=command_stages)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.handler(args)
+    except EcgError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+    except Exception as exc:  # the terminal gets a sentence, not a traceback
+        print(f"error: {type(exc).__name__}: {exc}", file=sys.stderr)
+        return 1

@@ -1,0 +1,76 @@
+"""Model inputs for whole data sets, through the same ``run_pipeline`` the app uses (no train/serve skew)."""
+
+from __future__ import annotations
+
+import hashlib
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from .constants import TASK_SPECS
+from .distortions import random_distortion
+from .loading import load_image
+from .pipeline import run_pipeline
+
+
+def lead_inputs(path: str, task: str, sigma: float = 1.0, distortion_seed: int | None = None) -> np.ndarray:
+    """Model inputs of every lead of one image, (n_leads, height, width) ``float16``.
+
+    With ``distortion_seed`` the page first gets a random real-world distortion (augmentation).
+    """
+    image = load_image(path)
+    if distortion_seed is not None:
+        image = random_distortion(image, np.random.default_rng(distortion_seed))
+    return run_pipeline(image, task=task, sigma=sigma).model_inputs.astype(np.float16)
+
+
+def _job(args: tuple[str, str, float, int | None]) -> np.ndarray:
+    return lead_inputs(*args)
+
+
+def dataset_inputs(frame: pd.DataFrame, task: str, sigma: float = 1.0, copies: int = 0, seed: int = 0,
+                   cache_dir: str | Path | None = None, workers: int = 2,
+                   progress: bool = True) -> tuple[np.ndarray, np.ndarray]:
+    """Model inputs and class indices of every image in ``frame`` (``path``, ``class``, ``sha256``).
+
+    Parameters
+    ----------
+    copies : int
+        Distorted copies of each image to add (0 = clean images only).
+
+    Returns
+    -------
+    inputs : ndarray (n_images * (1 + copies), n_leads, height, width) float16
+    labels : ndarray (n_images * (1 + copies),) int
+    """
+    spec = TASK_SPECS[task]
+    key = hashlib.sha256(
+        ("|".join(sorted(frame["sha256"])) + f"|{task}|{sigma}|{copies}|{seed}|{spec.input_shape}").encode()
+    ).hexdigest()[:16]
+    cache = Path(cache_dir) / f"{task}_{key}.npz" if cache_dir else None
+    if cache is not None and cache.exists():
+        stored = np.load(cache)
+        return stored["inputs"], stored["labels"]
+    jobs, labels = [], []
+    for row_index, row in enumerate(frame.itertuples(index=False)):
+        label = spec.classes.index(row[1])
+        jobs.append((row[0], task, sigma, None))
+        labels.append(label)
+        for copy in range(copies):
+            jobs.append((row[0], task, sigma, seed * 1_000_003 + row_index * 101 + copy))
+            labels.append(label)
+    chunk = max(1, len(jobs) // (workers * 16))
+    with ProcessPoolExecutor(max_workers=workers) as pool:
+        results = pool.map(_job, jobs, chunksize=chunk)
+        if progress:
+            from tqdm import tqdm
+
+            results = tqdm(results, total=len(jobs), desc=f"preprocessing {task}", unit="img")
+        inputs = np.stack(list(results))
+    labels_array = np.asarray(labels, dtype=np.int64)
+    if cache is not None:
+        cache.parent.mkdir(parents=True, exist_ok=True)
+        np.savez(cache, inputs=inputs, labels=labels_array)
+    return inputs, labels_array

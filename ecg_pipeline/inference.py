@@ -1,0 +1,182 @@
+"""Trained models, loaded once per process and shared between threads; ``analyze`` runs them."""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from . import tf_quiet  # noqa: F401  (must precede TensorFlow)
+from .aggregation import AGGREGATION_METHOD, aggregate_probabilities
+from .cards import card_path, model_path, read_card
+from .constants import MODEL_KINDS, TASK_SPECS
+from .data import sha256_of_file
+from .errors import ModelUnavailableError
+from .loading import ImageSource
+from .pipeline import PipelineResult, run_pipeline
+
+
+class LoadedModel:
+    """A Keras model with its card; ``predict`` is safe to call from several threads."""
+
+    def __init__(self, task: str, kind: str, model, card: dict):
+        self.task, self.kind, self.model, self.card = task, kind, model, card
+        self._lock = threading.Lock()
+        self._n_leads = len(TASK_SPECS[task].leads)
+
+    def lead_ids(self, n: int) -> np.ndarray:
+        return np.eye(self._n_leads, dtype=np.float32)[np.arange(n) % self._n_leads]
+
+    def predict(self, inputs: np.ndarray) -> np.ndarray:
+        """Class probabilities of each lead: inputs (n_leads, H, W) -> (n_leads, n_classes)."""
+        images = np.asarray(inputs, dtype=np.float32)[..., None]
+        with self._lock:
+            probs = self.model([images, self.lead_ids(len(images))], training=False)
+        probs = np.asarray(probs, dtype=np.float64)
+        return probs / probs.sum(axis=1, keepdims=True)
+
+
+_cache: dict[tuple[str, str, str], LoadedModel] = {}
+_cache_lock = threading.Lock()
+
+
+def training_command(task: str, kind: str) -> str:
+    folder = "ecg-images" if task == "twelve_lead" else "beat-images"
+    return f"python scripts/train.py --task {task} --model {kind} --data ../shared/data/{folder}"
+
+
+def load_model(task: str, kind: str, models_dir: str | Path | None = None) -> LoadedModel:
+    """Load (once) the model of ``task`` and ``kind`` after checking its file against its card.
+
+    Raises
+    ------
+    ModelUnavailableError
+        When the file or card is missing, the file's SHA-256 differs from the card's, or Keras cannot
+        read it. The message says how to train the model.
+    """
+    key = (task, kind, str(Path(models_dir).resolve()) if models_dir else "")
+    with _cache_lock:
+        if key in _cache:
+            return _cache[key]
+        path = model_path(task, kind, models_dir)
+        card = read_card(task, kind, models_dir)
+        if not path.exists() or card is None:
+            raise ModelUnavailableError(
+                f"No trained {kind.upper()} model for {TASK_SPECS[task].title}s ({path.name} and its card "
+                f"are needed in {path.parent}). Train it with: {training_command(task, kind)}"
+            )
+        if sha256_of_file(path) != card.get("sha256"):
+            raise ModelUnavailableError(
+                f"The {kind.upper()} model file {path.name} does not match the SHA-256 in its card "
+                f"{card_path(task, kind, models_dir).name}: it is corrupted or was replaced. Retrain it "
+                f"with: {training_command(task, kind)} and then scripts/evaluate.py"
+            )
+        import keras
+
+        try:
+            model = keras.saving.load_model(path, compile=False)
+        except Exception as exc:  # any unreadable file is the same problem for the user
+            raise ModelUnavailableError(f"The {kind.upper()} model file {path.name} cannot be read ({exc}).") from exc
+        loaded = LoadedModel(task, kind, model, card)
+        _cache[key] = loaded
+        return loaded
+
+
+def available_models(task: str, models_dir: str | Path | None = None) -> dict[str, str | None]:
+    """For each model kind: ``None`` when it loads, else the reason it does not."""
+    status: dict[str, str | None] = {}
+    for kind in MODEL_KINDS:
+        try:
+            load_model(task, kind, models_dir)
+            status[kind] = None
+        except ModelUnavailableError as exc:
+            status[kind] = str(exc)
+    return status
+
+
+@dataclass
+class AnalysisResult:
+    """What ``analyze`` found: the pipeline's stages and each model's probabilities."""
+
+    pipeline: PipelineResult
+    per_lead: pd.DataFrame
+    aggregate: pd.DataFrame
+    aggregation: str
+    task: str
+    classes: list[str]
+    model_errors: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def models(self) -> list[str]:
+        return list(self.aggregate.index)
+
+    def verdict(self) -> dict:
+        """The combined verdict: the class with the highest mean probability over the models,
+        its confidence, and whether the models agree."""
+        if self.aggregate.empty:
+            return {"predicted_class": None, "confidence": None, "models_agree": None}
+        mean = self.aggregate[self.classes].mean(axis=0)
+        predicted = self.aggregate["predicted_class"]
+        return {"predicted_class": str(mean.idxmax()), "confidence": float(mean.max()),
+                "models_agree": bool(predicted.nunique() == 1)}
+
+    def lead_probabilities(self, model: str) -> pd.DataFrame:
+        """Leads x classes table of one model."""
+        table = self.per_lead[self.per_lead["model"] == model]
+        return table.set_index("lead")[self.classes]
+
+
+def analyze(image: ImageSource | PipelineResult, task: str = "twelve_lead",
+            models: tuple[str, ...] = MODEL_KINDS, sigma: float = 1.0, threshold: str | float = "otsu",
+            models_dir: str | Path | None = None) -> AnalysisResult:
+    """Run the pipeline and the models on one image.
+
+    Parameters
+    ----------
+    image : bytes, path, file-like, ndarray, or a ``PipelineResult`` already computed
+    task : {"twelve_lead", "beat", "auto"}
+    models : model kinds to run ("cnn", "crnn")
+    sigma, threshold : see ``run_pipeline``
+
+    Returns
+    -------
+    AnalysisResult
+        ``.pipeline``, ``.per_lead`` (model, lead, one column per class), ``.aggregate`` (indexed by
+        model: one column per class and ``predicted_class``), ``.aggregation``. A model that cannot be
+        loaded is left out and its reason is in ``.model_errors``.
+
+    Examples
+    --------
+    >>> from ecg_pipeline.synth import render_twelve_lead_page
+    >>> result = analyze(render_twelve_lead_page("normal", seed=0))  # doctest: +SKIP
+    >>> result.aggregate["predicted_class"]  # doctest: +SKIP
+    """
+    pipeline = image if isinstance(image, PipelineResult) else run_pipeline(image, task, sigma, threshold)
+    spec = TASK_SPECS[pipeline.task]
+    classes = list(spec.classes)
+    inputs = pipeline.model_inputs
+    per_lead_frames, aggregate_rows, errors = [], {}, {}
+    for kind in models:
+        try:
+            model = load_model(pipeline.task, kind, models_dir)
+        except ModelUnavailableError as exc:
+            errors[kind] = str(exc)
+            continue
+        probs = model.predict(inputs)
+        frame = pd.DataFrame(probs, columns=classes)
+        frame.insert(0, "lead", pipeline.lead_names)
+        frame.insert(0, "model", kind)
+        per_lead_frames.append(frame)
+        combined = aggregate_probabilities(probs)
+        aggregate_rows[kind] = {**dict(zip(classes, combined, strict=True)),
+                                "predicted_class": classes[int(np.argmax(combined))]}
+    per_lead = (pd.concat(per_lead_frames, ignore_index=True) if per_lead_frames
+                else pd.DataFrame(columns=["model", "lead", *classes]))
+    aggregate = pd.DataFrame.from_dict(aggregate_rows, orient="index", columns=[*classes, "predicted_class"])
+    aggregate.index.name = "model"
+    return AnalysisResult(pipeline=pipeline, per_lead=per_lead, aggregate=aggregate,
+                          aggregation=AGGREGATION_METHOD, task=pipeline.task, classes=classes,
+                          model_errors=errors)

@@ -1,0 +1,124 @@
+"""Evaluate trained models on the test split and store the figures in their cards.
+
+    python scripts/evaluate.py --task twelve_lead --data ../shared/data/ecg-images [--model cnn]
+    python scripts/evaluate.py --task twelve_lead --data ../shared/data/ecg-images --robustness
+
+Metrics are computed on whole images (lead probabilities aggregated): accuracy, macro-F1, per-class
+precision / recall / F1, confusion matrix, one-vs-rest ROC AUC and curves, expected calibration error,
+median latency of the model on one image's leads. The card also gets the model file's SHA-256 and size.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+import ecg_pipeline.tf_quiet  # noqa: E402,F401
+from ecg_pipeline.aggregation import aggregate_probabilities  # noqa: E402
+from ecg_pipeline.cards import model_path, read_card, write_card  # noqa: E402
+from ecg_pipeline.constants import MODEL_KINDS, TASK_SPECS  # noqa: E402
+from ecg_pipeline.data import attach_split, list_labelled_images, read_split, sha256_of_file  # noqa: E402
+from ecg_pipeline.distortions import DISTORTION_LEVELS, LEVELS, distort  # noqa: E402
+from ecg_pipeline.evaluation import classification_metrics  # noqa: E402
+from ecg_pipeline.features import dataset_inputs  # noqa: E402
+
+
+def model_latency_ms(loaded, inputs: np.ndarray, repeats: int = 30) -> float:
+    """Median time of one image's leads through the model, after a warm-up."""
+    sample = inputs[0].astype(np.float32)
+    loaded.predict(sample)
+    times = []
+    for i in range(repeats):
+        start = time.perf_counter()
+        loaded.predict(inputs[i % len(inputs)].astype(np.float32))
+        times.append((time.perf_counter() - start) * 1000)
+    return float(np.median(times))
+
+
+def image_probabilities(loaded, inputs: np.ndarray) -> np.ndarray:
+    return np.stack([aggregate_probabilities(loaded.predict(x.astype(np.float32))) for x in inputs])
+
+
+def robustness(task: str, test, loaded_models: dict, classes: list[str], clean: dict) -> dict:
+    """Macro-F1 of each model under each distortion and level, on the test split."""
+    from ecg_pipeline.loading import load_image
+    from ecg_pipeline.pipeline import run_pipeline
+
+    images = [load_image(p) for p in test["path"]]
+    labels = np.array([classes.index(c) for c in test["class"]])
+    table: dict = {kind: {"clean": clean[kind]} for kind in loaded_models}
+    for kind_name in DISTORTION_LEVELS:
+        for level in LEVELS:
+            rng = np.random.default_rng(7)
+            inputs = []
+            for image in images:
+                distorted = distort(image, kind_name, level, rng)
+                inputs.append(run_pipeline(distorted, task=task).model_inputs)
+            for kind, loaded in loaded_models.items():
+                f1 = classification_metrics(image_probabilities(loaded, np.stack(inputs)), labels, classes)["macro_f1"]
+                table[kind].setdefault(kind_name, {})[level] = round(f1, 4)
+            print(f"{kind_name:15s} {level:9s} " + "  ".join(
+                f"{k}={table[k][kind_name][level]:.3f}" for k in loaded_models))
+    return table
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--task", required=True, choices=sorted(TASK_SPECS))
+    parser.add_argument("--model", choices=[*MODEL_KINDS, "both"], default="both")
+    parser.add_argument("--data", required=True, help="folder with one sub-folder per class id")
+    parser.add_argument("--split", default="test", choices=["test", "validation"])
+    parser.add_argument("--robustness", action="store_true", help="also score distorted test images")
+    parser.add_argument("--cache", default=".cache")
+    args = parser.parse_args()
+
+    from ecg_pipeline import inference
+
+    spec = TASK_SPECS[args.task]
+    classes = list(spec.classes)
+    kinds = MODEL_KINDS if args.model == "both" else (args.model,)
+    images = attach_split(list_labelled_images(args.data, args.task), read_split(args.task))
+    test = images[images.split == args.split].reset_index(drop=True)
+    inputs, labels = dataset_inputs(test, args.task, 1.0, 0, 0, args.cache)
+    loaded_models, clean = {}, {}
+    for kind in kinds:
+        path = model_path(args.task, kind)
+        card = read_card(args.task, kind) or {}
+        card["sha256"] = sha256_of_file(path)  # the file this evaluation scored
+        write_card(card, args.task, kind)
+        loaded = inference.load_model(args.task, kind)
+        loaded_models[kind] = loaded
+        probs = image_probabilities(loaded, inputs)
+        metrics = classification_metrics(probs, labels, classes)
+        metrics["split"] = args.split
+        metrics["median_latency_ms"] = model_latency_ms(loaded, inputs)
+        clean[kind] = round(metrics["macro_f1"], 4)
+        card.update({
+            "evaluation": metrics,
+            "file_size_bytes": path.stat().st_size,
+            "evaluated_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        })
+        write_card(card, args.task, kind)
+        print(f"{args.task} {kind}: accuracy {metrics['accuracy']:.3f}, macro-F1 {metrics['macro_f1']:.3f}, "
+              f"ECE {metrics['expected_calibration_error']:.3f}, latency {metrics['median_latency_ms']:.1f} ms "
+              f"on {metrics['n_images']} {args.split} images")
+        for c, m in metrics["per_class"].items():
+            print(f"   {c:36s} P {m['precision']:.3f}  R {m['recall']:.3f}  F1 {m['f1']:.3f}  n={m['support']}")
+    if args.robustness:
+        table = robustness(args.task, test, loaded_models, classes, clean)
+        for kind in kinds:
+            card = read_card(args.task, kind)
+            card["robustness"] = {"split": args.split, "metric": "macro_f1", "levels": DISTORTION_LEVELS,
+                                  "results": table[kind]}
+            write_card(card, args.task, kind)
+
+
+if __name__ == "__main__":
+    main()
