@@ -76,7 +76,7 @@ def estimate_rotation(gray: np.ndarray, max_degrees: float = 3.0) -> float:
     Returns
     -------
     angle : float
-        Rotate the page by ``-angle`` to level it (``rotate_image(gray, angle)`` does that).
+        The page's rotation, counter-clockwise positive; ``rotate_image(gray, angle)`` levels it.
     """
     scale = min(1.0, 800.0 / gray.shape[1])
     small = cv2.resize(gray, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA) if scale < 1 else gray
@@ -96,7 +96,9 @@ def estimate_rotation(gray: np.ndarray, max_degrees: float = 3.0) -> float:
     coarse = np.arange(-max_degrees, max_degrees + 1e-9, 0.25)
     best = coarse[int(np.argmax([sharpness(a) for a in coarse]))]
     fine = np.arange(best - 0.25, best + 0.25 + 1e-9, 0.05)
-    return float(fine[int(np.argmax([sharpness(a) for a in fine]))])
+    # The projection angle that levels the ink is the page's rotation with the sign reversed
+    # (image rows grow downwards).
+    return -float(fine[int(np.argmax([sharpness(a) for a in fine]))])
 
 
 def rotate_image(image: np.ndarray, angle: float) -> np.ndarray:

@@ -76,7 +76,8 @@ def otsu_threshold(image: np.ndarray, nbins: int = 256) -> float:
     counts = counts.astype(np.float64)
     total = counts.sum()
     if total == 0 or np.count_nonzero(counts) < 2:
-        return float(centres[np.argmax(counts)]) if total else 128.0
+        # One grey level only: nothing is darker than the rest, so nothing is ink.
+        return float(np.min(image)) if total else 128.0
     weight_low = np.cumsum(counts)
     weight_high = total - weight_low
     mean_low = np.cumsum(counts * centres) / np.maximum(weight_low, 1e-12)

@@ -1,0 +1,122 @@
+"""Lead layout found from the image: synthetic pages at several scales and rotations, and the real printouts."""
+
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+
+from ecg_pipeline.constants import LEAD_NAMES
+from ecg_pipeline.distortions import rotate
+from ecg_pipeline.layout import detect_layout, estimate_rotation
+from ecg_pipeline.pipeline import run_pipeline
+from ecg_pipeline.stages import to_grayscale
+
+from .conftest import SHARED_DATA
+
+
+def centres(result) -> dict[str, tuple[float, float]]:
+    return {lead.name: ((lead.box[0] + lead.box[1]) / 2, (lead.box[2] + lead.box[3]) / 2) for lead in result.leads}
+
+
+def test_thirteen_named_boxes_in_reading_order(normal_page):
+    result = run_pipeline(normal_page)
+    assert result.lead_names == list(LEAD_NAMES)
+    assert result.layout.confidence >= 0.9 and not result.warnings
+    c = centres(result)
+    assert c["I"][0] < c["II"][0] < c["III"][0] < c["rhythm"][0]  # rows top to bottom
+    assert c["I"][1] < c["aVR"][1] < c["V1"][1] < c["V4"][1]  # columns left to right
+    assert len(result.layout.separators) == 3
+    width = result.leads[-1].box[3] - result.leads[-1].box[2]
+    assert width > 3.5 * (result.leads[0].box[3] - result.leads[0].box[2])  # rhythm strip spans 10 s
+
+
+@pytest.mark.parametrize("scale", [0.4, 0.6, 1.0, 1.4])
+def test_layout_at_any_resolution(normal_page, scale):
+    reference = centres(run_pipeline(normal_page))
+    page = cv2.resize(normal_page, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
+    result = run_pipeline(page)
+    assert result.layout.confidence >= 0.9
+    for name, (y, x) in centres(result).items():
+        assert abs(y / scale - reference[name][0]) < 0.02 * normal_page.shape[0]
+        assert abs(x / scale - reference[name][1]) < 0.02 * normal_page.shape[1]
+
+
+@pytest.mark.parametrize("degrees", [-2.0, -1.0, 1.0, 2.0])
+def test_rotated_pages_are_levelled_before_the_split(normal_page, degrees):
+    reference = centres(run_pipeline(normal_page))
+    result = run_pipeline(rotate(normal_page, degrees))
+    assert result.rotation_degrees == pytest.approx(degrees, abs=0.3)
+    assert result.layout.confidence >= 0.9
+    for name, (y, x) in centres(result).items():
+        assert abs(y - reference[name][0]) < 0.02 * normal_page.shape[0], name
+        assert abs(x - reference[name][1]) < 0.02 * normal_page.shape[1], name
+
+
+def test_level_page_has_no_rotation(normal_page):
+    assert estimate_rotation(to_grayscale(normal_page)) == pytest.approx(0.0, abs=0.1)
+
+
+def test_a_page_without_the_structure_gets_a_low_confidence_and_warnings():
+    blank = np.full((1000, 1400), 255, np.uint8)
+    cv2.putText(blank, "not an ECG", (200, 500), cv2.FONT_HERSHEY_SIMPLEX, 3, 0, 5)
+    layout = detect_layout(blank)
+    assert layout.confidence < 0.5 and layout.warnings
+    assert len(layout.boxes) == 13  # the template still names every lead
+    result = run_pipeline(blank)
+    assert any("does not look like a 12-lead report" in w for w in result.warnings)
+
+
+def test_pipeline_on_samples_at_any_size_finds_the_layout(sample_manifest):
+    from .conftest import SAMPLES
+
+    for row in sample_manifest[sample_manifest.task == "twelve_lead"].itertuples():
+        result = run_pipeline(SAMPLES / row.file)
+        assert result.layout.confidence >= 0.9, row.file
+
+
+# --- The real printouts --------------------------------------------------------------------------------------
+#: Where the shared data's printer puts each lead on its 2213 x 1572 page: row baselines, row pitch, and the
+#: column edges (the three separator bars and the 2.5 s spacing either side), measured once on one page.
+PRINTER_BASELINES = {0: 463, 1: 764, 2: 1064, 3: 1364}
+PRINTER_PITCH = 301
+PRINTER_COLUMN_EDGES = [152, 644, 1136, 1627, 2118]
+PRINTER_ROW_OF = {"I": 0, "aVR": 0, "V1": 0, "V4": 0, "II": 1, "aVL": 1, "V2": 1, "V5": 1,
+                  "III": 2, "aVF": 2, "V3": 2, "V6": 2, "rhythm": 3}
+PRINTER_COLUMN_OF = {"I": 0, "II": 0, "III": 0, "aVR": 1, "aVL": 1, "aVF": 1, "V1": 2, "V2": 2, "V3": 2,
+                     "V4": 3, "V5": 3, "V6": 3}
+
+
+def printer_area(name: str) -> tuple[float, float, float, float]:
+    baseline = PRINTER_BASELINES[PRINTER_ROW_OF[name]]
+    if name == "rhythm":
+        left, right = PRINTER_COLUMN_EDGES[0], PRINTER_COLUMN_EDGES[-1]
+    else:
+        column = PRINTER_COLUMN_OF[name]
+        left, right = PRINTER_COLUMN_EDGES[column], PRINTER_COLUMN_EDGES[column + 1]
+    return baseline - PRINTER_PITCH / 2, baseline + PRINTER_PITCH / 2, left, right
+
+
+REAL_PRINTOUTS = sorted((SHARED_DATA / "ecg-images").glob("*/*.jpg")) if (SHARED_DATA / "ecg-images").is_dir() else []
+
+
+@pytest.mark.shared
+@pytest.mark.slow
+@pytest.mark.skipif(not REAL_PRINTOUTS, reason=f"the real printouts are not at {SHARED_DATA / 'ecg-images'}")
+def test_every_real_printout_is_split_right_at_full_and_60_percent_size():
+    from ecg_pipeline.loading import load_image
+
+    failures = []
+    for path in REAL_PRINTOUTS:
+        page = load_image(path)
+        for scale in (1.0, 0.6):
+            image = page if scale == 1.0 else cv2.resize(page, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
+            result = run_pipeline(image)
+            if result.lead_names != list(LEAD_NAMES):
+                failures.append((Path(path).name, scale, "lead names"))
+            for name, (y, x) in centres(result).items():
+                top, bottom, left, right = printer_area(name)
+                if not (top <= y / scale <= bottom and left <= x / scale <= right):
+                    failures.append((Path(path).name, scale, name))
+    assert len(REAL_PRINTOUTS) == 343
+    assert not failures, failures[:10]

@@ -1,0 +1,71 @@
+"""run_pipeline as a whole: every stage kept, parameters honoured, beats, auto task, odd input."""
+
+import numpy as np
+import pytest
+
+from ecg_pipeline import BEAT, TASK_SPECS, TWELVE_LEAD, run_pipeline
+from ecg_pipeline.errors import InvalidImageError, LayoutError
+
+from .conftest import sample_path
+
+
+def test_every_stage_is_in_the_result(normal_page):
+    result = run_pipeline(normal_page)
+    assert result.task == TWELVE_LEAD
+    assert result.original.shape == normal_page.shape
+    assert result.grayscale.ndim == 2 and result.grayscale.shape == normal_page.shape[:2]
+    for lead in result.leads:
+        top, bottom, left, right = lead.box
+        assert lead.raw.shape == (bottom - top, right - left)
+        assert lead.smoothed.shape == lead.raw.shape and lead.binary.dtype == bool
+        assert 0 < lead.threshold < 255
+        counts, centres = lead.histogram
+        assert counts.sum() == lead.raw.size and len(centres) == 256
+        assert lead.model_input.shape == TASK_SPECS[TWELVE_LEAD].input_shape
+        assert 0.002 < lead.ink_fraction < 0.2  # a thin trace, not noise
+    assert result.model_inputs.shape == (13, *TASK_SPECS[TWELVE_LEAD].input_shape)
+
+
+def test_sigma_changes_smoothing_and_manual_threshold_is_used(normal_page):
+    sharp = run_pipeline(normal_page, sigma=0.0)
+    soft = run_pipeline(normal_page, sigma=3.0)
+    assert soft.leads[0].smoothed.std() < sharp.leads[0].smoothed.std()
+    manual = run_pipeline(normal_page, threshold=60)
+    assert manual.threshold_method == "manual" and all(lead.threshold == 60 for lead in manual.leads)
+    assert manual.leads[0].binary.sum() < sharp.leads[0].binary.sum()
+
+
+def test_beat_image_is_one_lead(sample_manifest):
+    result = run_pipeline(sample_path(sample_manifest, BEAT), task=BEAT)
+    assert result.task == BEAT and result.lead_names == ["beat"]
+    assert result.leads[0].box == (0, 128, 0, 192)
+    assert result.model_inputs.shape == (1, *TASK_SPECS[BEAT].input_shape)
+
+
+def test_auto_task_tells_pages_from_beats(sample_manifest):
+    assert run_pipeline(sample_path(sample_manifest, BEAT), task="auto").task == BEAT
+    assert run_pipeline(sample_path(sample_manifest, TWELVE_LEAD), task="auto").task == TWELVE_LEAD
+
+
+def test_small_image_as_twelve_lead_is_a_layout_error(sample_manifest):
+    with pytest.raises(LayoutError, match="too small to split into 12 leads"):
+        run_pipeline(sample_path(sample_manifest, BEAT), task=TWELVE_LEAD)
+
+
+def test_blank_and_noise_pages_get_warnings():
+    blank = np.full((900, 1300, 3), 255, np.uint8)
+    assert any("blank" in w for w in run_pipeline(blank).warnings)
+    noise = np.random.default_rng(0).integers(0, 256, (900, 1300, 3)).astype(np.uint8)
+    assert any("does not look like" in w for w in run_pipeline(noise).warnings)
+
+
+def test_not_an_image_is_a_typed_error():
+    with pytest.raises(InvalidImageError):
+        run_pipeline(b"GIF89a but not really")
+
+
+def test_unknown_task_and_bad_sigma_are_refused(normal_page):
+    with pytest.raises(ValueError, match="Unknown task"):
+        run_pipeline(normal_page, task="holter")
+    with pytest.raises(ValueError, match="sigma"):
+        run_pipeline(normal_page, sigma=-1)
