@@ -9,10 +9,11 @@ from .errors import (
     LayoutError,
     ModelUnavailableError,
 )
+from .inference import AnalysisResult, analyze
 from .pipeline import LeadStages, PipelineResult, run_pipeline
 
 __all__ = [
-    "BEAT", "TASK_SPECS", "TWELVE_LEAD", "EcgError", "ImageTooLargeError", "ImageTooSmallError",
-    "InvalidImageError", "LayoutError", "LeadStages", "ModelUnavailableError", "PipelineResult",
+    "AnalysisResult", "analyze", "BEAT", "TASK_SPECS", "TWELVE_LEAD", "EcgError", "ImageTooLargeError",
+    "ImageTooSmallError", "InvalidImageError", "LayoutError", "LeadStages", "ModelUnavailableError", "PipelineResult",
     "run_pipeline",
 ]

@@ -88,7 +88,7 @@ class ImageLevelF1(keras.callbacks.Callback):
 def train_model(task: str, kind: str, train: tuple[np.ndarray, np.ndarray],
                 validation: tuple[np.ndarray, np.ndarray], epochs: int = 30, batch_size: int = 64,
                 learning_rate: float = 1e-3, patience: int = 8, seed: int = 0,
-                verbose: int = 1) -> tuple[keras.Model, dict]:
+                verbose: int = 2) -> tuple[keras.Model, dict]:
     """Train one model; return it (best validation weights restored) and its history."""
     set_seeds(seed)
     spec = TASK_SPECS[task]

@@ -1,0 +1,150 @@
+"""Model comparison: figures read from the model cards, and a gallery of images where CNN and CRNN disagree."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import streamlit as st
+
+from dashboard import charts, state, tables
+from ecg_pipeline.constants import MAX_FILE_BYTES, MODEL_KINDS, TASK_SPECS
+from ecg_pipeline.data import find_images
+from ecg_pipeline.errors import EcgError
+from ecg_pipeline.inference import training_command
+
+GALLERY_SOURCES = {"samples": "Built-in samples (synthetic)", "folder": "A folder of images"}
+THUMBNAILS = 12
+
+
+def evaluate_command(task: str) -> str:
+    return training_command(task, "cnn").replace("scripts/train.py", "scripts/evaluate.py").replace(
+        " --model cnn", "")
+
+
+def show_task_comparison(task: str, cards: dict[str, dict]) -> None:
+    """Everything the cards of one task say, CNN and CRNN side by side."""
+    spec = TASK_SPECS[task]
+    st.header(f"{spec.title[0].upper()}{spec.title[1:]} models")
+    for kind in MODEL_KINDS:
+        if kind not in cards:
+            st.info(f"No {kind.upper()} card yet. Train it with: `{training_command(task, kind)}`")
+    evaluated = {kind: card for kind, card in cards.items() if card.get("evaluation")}
+    if len(evaluated) < len(cards):
+        st.info(f"Some models have no test-set evaluation yet. Run: `{evaluate_command(task)}`")
+    st.subheader("Headline figures")
+    st.dataframe(tables.metrics_table(cards), width="stretch", key=f"{task}_metrics")
+    if evaluated:
+        split = next(iter(evaluated.values()))["evaluation"].get("split", "test")
+        st.caption(f"Computed by scripts/evaluate.py on the {split} split and stored in the model cards.")
+        st.subheader("Per class")
+        st.dataframe(tables.per_class_table(evaluated, task), hide_index=True, width="stretch")
+        st.subheader("Confusion matrices")
+        for column, (kind, card) in zip(st.columns(len(evaluated)), evaluated.items(), strict=True):
+            with column:
+                matrix = card["evaluation"].get("confusion_matrix")
+                if matrix:
+                    st.plotly_chart(charts.confusion_matrix_figure(matrix, task, kind.upper()), width="stretch",
+                                    key=f"{task}_confusion_{kind}")
+        st.subheader("ROC curves (one class against the rest)")
+        for column, (kind, card) in zip(st.columns(len(evaluated)), evaluated.items(), strict=True):
+            with column:
+                st.plotly_chart(charts.roc_figure(card["evaluation"], task, kind.upper()), width="stretch",
+                                key=f"{task}_roc_{kind}")
+        st.subheader("Calibration")
+        reliability = {k: c["evaluation"]["reliability"] for k, c in evaluated.items()
+                       if c["evaluation"].get("reliability")}
+        if reliability:
+            st.plotly_chart(charts.reliability_figure(reliability), width="stretch", key=f"{task}_reliability")
+            st.caption("A calibrated model is right 80% of the time when it says 80%: its line follows the diagonal.")
+    histories = {k: c["training"]["history"] for k, c in cards.items() if c.get("training", {}).get("history")}
+    if histories:
+        st.subheader("Training")
+        st.plotly_chart(charts.training_figure(histories), width="stretch", key=f"{task}_training")
+    robustness = tables.robustness_table(cards)
+    if robustness is not None:
+        st.subheader("Robustness: macro-F1 on distorted test images")
+        st.dataframe(robustness, hide_index=True, width="stretch")
+
+
+def gallery_files(source: str, folder: str, cap: int) -> list[tuple[Path, str]]:
+    """Up to ``cap`` images with their labelled class ("" when unknown), spread over the whole folder."""
+    if source == "samples":
+        return [(state.SAMPLES_DIR / s["file"], s["class"]) for s in state.builtin_samples()][:cap]
+    path = Path(folder.strip()).expanduser()
+    path = path if path.is_absolute() else state.ROOT / path
+    if not folder.strip() or not path.exists():
+        raise EcgError(f"No folder at '{folder}'. Type a path such as ../shared/data/ecg-images.")
+    files = find_images(path)
+    if not files:
+        raise EcgError(f"No image files under '{folder}'.")
+    step = max(1, len(files) // cap)
+    return [(p, p.parent.name) for p in files[::step][:cap]]
+
+
+def scan(files: list[tuple[Path, str]]) -> pd.DataFrame:
+    """Both models' predictions for each file, with a progress bar."""
+    progress = st.progress(0.0, text="Scoring...")
+    rows = []
+    for number, (path, label) in enumerate(files, start=1):
+        row = {"file": str(path), "name": path.name, "labelled": label, "error": ""}
+        try:
+            if path.stat().st_size > MAX_FILE_BYTES:
+                raise EcgError("The file is larger than the upload limit.")
+            result = state.predict_bytes(path.read_bytes(), "auto")
+            names = TASK_SPECS[result["task"]].display_names
+            row.update(task=result["task"], labelled=names.get(label, label))
+            for kind in MODEL_KINDS:
+                if kind in result["aggregate"].index:
+                    predicted = result["aggregate"].loc[kind, "predicted_class"]
+                    row[kind.upper()] = names[predicted]
+                    row[f"{kind.upper()} p"] = round(float(result["aggregate"].loc[kind, predicted]), 3)
+                else:
+                    row["error"] = result["model_errors"].get(kind, "model unavailable")
+        except EcgError as exc:
+            row["error"] = str(exc)
+        except Exception as exc:  # one unreadable file does not stop the scan
+            row["error"] = f"Unexpected error: {type(exc).__name__}: {exc}"
+        rows.append(row)
+        progress.progress(number / len(files), text=f"Scored {number} of {len(files)}: {path.name}")
+    progress.empty()
+    table = pd.DataFrame(rows)
+    if {"CNN", "CRNN"} <= set(table.columns):
+        table["disagree"] = (table["error"] == "") & (table["CNN"] != table["CRNN"])
+    else:
+        table["disagree"] = False
+    return table
+
+
+def show_disagreement_gallery() -> None:
+    st.header("Where the models disagree")
+    source = st.radio("Images", list(GALLERY_SOURCES), format_func=GALLERY_SOURCES.get, horizontal=True,
+                      key="gallery_source")
+    folder = ""
+    if source == "folder":
+        folder = st.text_input("Folder, searched recursively (relative paths start at the project folder)",
+                               placeholder="../shared/data/ecg-images", key="gallery_folder")
+    cap = int(st.number_input("At most this many images", 1, 500, 60, key="gallery_cap"))
+    if st.button("Find disagreements", type="primary", key="gallery_run"):
+        st.session_state["gallery"] = scan(gallery_files(source, folder, cap))
+    table = st.session_state.get("gallery")
+    if table is None:
+        st.caption("Scores the images with both models and lists those where they predict different classes.")
+        return
+    cols = st.columns(3)
+    cols[0].metric("Images scored", len(table))
+    cols[1].metric("Disagreements", int(table["disagree"].sum()))
+    cols[2].metric("Errors", int((table["error"] != "").sum()))
+    disagreements = table[table["disagree"]]
+    shown = [c for c in ("name", "labelled", "CNN", "CNN p", "CRNN", "CRNN p") if c in table.columns]
+    if disagreements.empty:
+        st.success("CNN and CRNN predict the same class for every image scored.")
+    else:
+        st.dataframe(disagreements[shown], hide_index=True, width="stretch")
+        columns = st.columns(3)
+        for index, row in enumerate(disagreements.head(THUMBNAILS).itertuples(index=False)):
+            columns[index % 3].image(row.file, width="stretch", caption=f"{row.name}: CNN {row.CNN} / CRNN {row.CRNN}")
+    errors = table[table["error"] != ""]
+    if not errors.empty:
+        with st.expander(f"{len(errors)} images could not be compared"):
+            st.dataframe(errors[["name", "error"]], hide_index=True, width="stretch")

@@ -1,0 +1,81 @@
+"""The pipeline explorer's stages: one plain-language paragraph and one picture per stage."""
+
+from __future__ import annotations
+
+import numpy as np
+import streamlit as st
+
+from dashboard import widgets
+from ecg_pipeline.constants import TASK_SPECS
+from ecg_pipeline.render import draw_lead_boxes
+
+STAGES: tuple[str, ...] = ("Original", "Grayscale", "Lead split", "Gaussian smoothing", "Otsu threshold",
+                           "Binary trace", "Model input", "Probabilities")
+#: Stages that show one lead at a time.
+LEAD_STAGES = {"Gaussian smoothing", "Otsu threshold", "Binary trace", "Model input"}
+
+EXPLANATIONS: dict[str, str] = {
+    "Original": "The picture as it was loaded. The file is decoded safely (size limits, EXIF orientation, "
+    "transparency laid on white). A page photographed at a slight angle is straightened before anything else, "
+    "so that rows of leads are horizontal.",
+    "Grayscale": "Colour tells us nothing about the heart here: the grid is usually pink or red and the trace "
+    "dark. Each pixel becomes one brightness value, from 0 (black) to 255 (white), with the standard luma "
+    "weights of red, green and blue.",
+    "Lead split": "The program looks for the grid area, its rows of traces and the separator bars between "
+    "columns in the image itself, then cuts out the 12 leads (2.5 seconds each, 3 rows of 4) and the 10-second "
+    "rhythm strip. The confidence says how well the page matches the standard layout; below 0.5 the page "
+    "probably is not a 12-lead report. A single-beat image is used whole, as one lead.",
+    "Gaussian smoothing": "Each lead is blurred slightly with a Gaussian filter. Sigma is the width of the "
+    "blur in pixels: a small sigma removes speckle and the thinnest grid lines, a large one also smears the "
+    "trace. Move the sigma slider and watch the binary leads and the probabilities below change.",
+    "Otsu threshold": "To tell ink from paper, Otsu's method (1979) looks at the histogram of brightness and "
+    "picks the value that splits the pixels into two groups, each as uniform as possible. Pixels darker than "
+    "the red line count as trace. Choose 'Manual' to place the line yourself.",
+    "Binary trace": "After thresholding every pixel is either trace (black) or paper (white). A good binary lead "
+    "shows one thin, continuous line; leftover grid lines, blobs or gaps mean the settings do not suit the image.",
+    "Model input": "The binary trace is shrunk to the small fixed size the neural networks read (height x width "
+    "below). The models are also told which lead it is, because the same shape can be normal in one lead and "
+    "abnormal in another.",
+    "Probabilities": "The CNN and the CRNN each give a probability for every class, lead by lead (the heatmaps). "
+    "The probabilities of the whole image are the mean over its leads. The CNN looks at local shapes; the CRNN "
+    "also reads the trace from left to right as a sequence, the way time runs.",
+}
+
+
+def show_stage(stage: str, analysis, lead_name: str | None) -> None:
+    """The picture (or chart) of one stage."""
+    result = analysis.pipeline
+    lead = result.lead(lead_name) if lead_name else result.leads[0]
+    if stage == "Original":
+        st.image(result.original, width="stretch", caption=f"As loaded ({result.original.shape[1]} x "
+                 f"{result.original.shape[0]} px); straightened by {result.rotation_degrees:+.2f}°")
+    elif stage == "Grayscale":
+        st.image(result.grayscale, width="stretch", caption="Grayscale: 0 = black, 255 = white")
+    elif stage == "Lead split":
+        if result.layout is not None:
+            st.metric("Layout confidence", f"{result.layout_confidence:.2f}")
+        st.image(draw_lead_boxes(result), width="stretch", caption="Lead boxes found on the page")
+    elif stage == "Gaussian smoothing":
+        left, right = st.columns(2)
+        left.image(widgets.lead_picture(lead, "raw"), width="stretch", caption=f"{lead.name}: raw crop")
+        right.image(widgets.lead_picture(lead, "smoothed"), width="stretch",
+                    caption=f"{lead.name}: smoothed, sigma {result.sigma:g}")
+    elif stage == "Otsu threshold":
+        widgets.show_histogram(lead)
+    elif stage == "Binary trace":
+        left, right = st.columns(2)
+        left.image(widgets.lead_picture(lead, "smoothed"), width="stretch", caption=f"{lead.name}: smoothed")
+        right.image(widgets.lead_picture(lead, "binary"), width="stretch", caption=f"{lead.name}: binary")
+    elif stage == "Model input":
+        height, width = TASK_SPECS[result.task].input_shape
+        picture = (255 - np.clip(lead.model_input, 0, 1) * 255).astype(np.uint8)
+        st.image(picture, width="stretch", caption=f"{lead.name}: model input, {height} x {width} pixels (enlarged)")
+    elif stage == "Probabilities":
+        widgets.show_model_errors(analysis)
+        widgets.show_probabilities(analysis, per_lead=True)
+
+
+def ink_summary(result) -> tuple[float, float]:
+    """Median share of ink pixels and median threshold over the leads."""
+    return (float(np.median([lead.ink_fraction for lead in result.leads])),
+            float(np.median([lead.threshold for lead in result.leads])))

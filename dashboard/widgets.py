@@ -1,0 +1,164 @@
+"""Streamlit blocks shared by the pages: stages, probabilities, verdict, Grad-CAM, downloads, errors."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+import streamlit as st
+
+from dashboard import charts, state, tables
+from ecg_pipeline.constants import LAYOUT_ROWS, TASK_SPECS
+from ecg_pipeline.errors import EcgError
+from ecg_pipeline.render import binary_image, draw_lead_boxes
+
+LOG = logging.getLogger(__name__)
+NOT_A_DEVICE = ("This is a research and teaching prototype, **not a medical device**: do not use it for "
+                "diagnosis or treatment decisions.")
+LEAD_VIEWS: dict[str, str] = {"raw": "Raw crop", "smoothed": "Gaussian-smoothed", "binary": "Binary trace"}
+
+
+def run_page(main: Callable[[], None]) -> None:
+    """Run a page; errors become messages for a person, never a traceback."""
+    try:
+        main()
+    except EcgError as exc:
+        st.error(str(exc))
+    except Exception as exc:  # the page shows a sentence; the log keeps the details
+        LOG.exception("page failed")
+        st.error("Something unexpected went wrong while preparing this page. Try another image or reload the "
+                 f"page. (Details: {type(exc).__name__}: {exc})")
+
+
+def lead_picture(lead, view: str) -> np.ndarray:
+    """One stage of a lead as a ``uint8`` picture: ``raw``, ``smoothed`` or ``binary``."""
+    if view == "raw":
+        return lead.raw
+    if view == "smoothed":
+        return np.clip(lead.smoothed, 0, 255).astype(np.uint8)
+    return binary_image(lead)
+
+
+def lead_grid(result, view: str) -> None:
+    """All leads of one stage, in the printed 3 x 4 layout with the rhythm strip below."""
+    if len(result.leads) == 1:
+        st.image(lead_picture(result.leads[0], view), caption=result.leads[0].name, width="stretch")
+        return
+    placed = set()
+    for row in LAYOUT_ROWS:
+        for column, name in zip(st.columns(len(row)), row, strict=True):
+            if name in result.lead_names:
+                column.image(lead_picture(result.lead(name), view), caption=name, width="stretch")
+                placed.add(name)
+    for lead in result.leads:
+        if lead.name not in placed:
+            st.image(lead_picture(lead, view), caption=f"{lead.name} (10 s strip)", width="stretch")
+
+
+def show_task(result, requested: str) -> None:
+    title = TASK_SPECS[result.task].title
+    if requested == "auto":
+        st.info(f"Detected: **{title}**, because {result.task_reason}. Choose the task yourself if this is wrong.")
+    else:
+        st.caption(f"Task: {title} (chosen by you).")
+    for warning in result.warnings:
+        st.warning(warning)
+
+
+def show_page_overview(result) -> None:
+    """Key numbers, the page with its lead boxes, and the grayscale image."""
+    cols = st.columns(4)
+    cols[0].metric("Rotation corrected", f"{result.rotation_degrees:+.2f}°")
+    cols[1].metric("Layout confidence", f"{result.layout_confidence:.2f}" if result.layout else "n/a",
+                   help="How well the page matches the 12-lead layout (0-1).")
+    cols[2].metric("Leads", len(result.leads))
+    cols[3].metric("Pipeline time", f"{sum(result.timings_ms.values()):.0f} ms")
+    left, right = st.columns(2)
+    left.image(draw_lead_boxes(result), width="stretch",
+               caption=f"Original with lead boxes (deskewed by {result.rotation_degrees:+.2f}°)")
+    right.image(result.grayscale, caption="Grayscale", width="stretch")
+
+
+def show_lead_stages(result) -> None:
+    """Raw / smoothed / binary of every lead, one tab per stage."""
+    for tab, view in zip(st.tabs(list(LEAD_VIEWS.values())), LEAD_VIEWS, strict=True):
+        with tab:
+            lead_grid(result, view)
+
+
+def show_histogram(lead) -> None:
+    counts, centres = lead.histogram
+    st.plotly_chart(charts.histogram_figure(counts, centres, lead.threshold,
+                                            f"Lead {lead.name}: intensities and threshold"), width="stretch")
+    st.caption(f"Pixels darker than {lead.threshold:.0f} count as ink: {lead.ink_fraction:.2%} of this lead.")
+
+
+def show_model_errors(analysis) -> None:
+    """Why a model did not run (its message says how to train it)."""
+    for kind, message in analysis.model_errors.items():
+        st.warning(f"**{kind.upper()} unavailable.** {message}")
+
+
+def show_probabilities(analysis, per_lead: bool = True) -> None:
+    """Per-lead heatmap of each model, then both models' aggregated probabilities in one chart."""
+    if not analysis.models:
+        return
+    if per_lead:
+        for column, kind in zip(st.columns(len(analysis.models)), analysis.models, strict=True):
+            with column:
+                st.plotly_chart(charts.lead_heatmap(analysis.lead_probabilities(kind), analysis.task,
+                                                    f"{kind.upper()}: probability per lead"), width="stretch")
+    st.plotly_chart(charts.aggregate_bars(analysis.aggregate, analysis.task,
+                                          f"Both models, aggregated ({analysis.aggregation})"), width="stretch")
+
+
+def show_verdict(analysis) -> None:
+    verdict = analysis.verdict()
+    if verdict["predicted_class"] is None:
+        st.info("No verdict: no trained model is available for this task (see the messages below).")
+        return
+    names = TASK_SPECS[analysis.task].display_names
+    predicted = analysis.aggregate["predicted_class"]
+    with st.container(border=True):
+        cols = st.columns(3)
+        cols[0].metric("Verdict", names[verdict["predicted_class"]])
+        cols[1].metric("Confidence", f"{verdict['confidence']:.0%}",
+                       help="Mean over the models of the aggregated probability of this class.")
+        if len(predicted) < 2:
+            cols[2].metric("Models", f"only {predicted.index[0].upper()}")
+            st.markdown(f"Only the **{predicted.index[0].upper()}** ran; the other model is unavailable.")
+        else:
+            agree = verdict["models_agree"]
+            cols[2].metric("Models", "agree" if agree else "disagree")
+            each = ", ".join(f"{k.upper()}: {names[c]} ({analysis.aggregate.loc[k, c]:.0%})"
+                             for k, c in predicted.items())
+            st.markdown(f"**CNN and CRNN {'agree' if agree else 'disagree'}** ({each}).")
+        st.caption(NOT_A_DEVICE)
+
+
+def show_gradcam(data: bytes, analysis, lead_name: str, sigma: float, threshold: str | float) -> None:
+    """Each model's Grad-CAM for its predicted class, over the selected lead's raw crop."""
+    from ecg_pipeline.gradcam import overlay_heatmap
+
+    index = analysis.pipeline.lead_names.index(lead_name)
+    lead = analysis.pipeline.leads[index]
+    names = TASK_SPECS[analysis.task].display_names
+    for column, kind in zip(st.columns(len(analysis.models)), analysis.models, strict=True):
+        class_id = analysis.aggregate.loc[kind, "predicted_class"]
+        heat = state.gradcam_bytes(data, analysis, kind, class_id, sigma, threshold)[index]
+        column.image(overlay_heatmap(lead.raw, heat), width="stretch",
+                     caption=f"{kind.upper()}: parts of lead {lead_name} that raised '{names[class_id]}'")
+
+
+def show_downloads(name: str, analysis, sigma: float, threshold: str | float) -> None:
+    stem = Path(name).stem
+    cols = st.columns(3)
+    cols[0].download_button("Probabilities (CSV)", tables.probabilities_frame(analysis).to_csv(index=False),
+                            f"{stem}_probabilities.csv", "text/csv", on_click="ignore", icon=":material/download:")
+    cols[1].download_button("Probabilities (JSON)", tables.probabilities_json(analysis, name, sigma, threshold),
+                            f"{stem}_probabilities.json", "application/json", on_click="ignore",
+                            icon=":material/download:")
+    cols[2].download_button("Stage images (ZIP of PNG)", lambda: tables.stages_zip(analysis.pipeline),
+                            f"{stem}_stages.zip", "application/zip", on_click="ignore", icon=":material/download:")

@@ -1,0 +1,60 @@
+"""Classes and models: what each class means, the model cards, the data sources, and what this is not."""
+
+import streamlit as st
+
+from dashboard import state, tables, widgets
+from ecg_pipeline.constants import DATA_SOURCES, MODEL_KINDS, TASK_SPECS, TASKS
+from ecg_pipeline.inference import training_command
+
+
+def show_cards(task: str) -> None:
+    cards = state.model_cards(task)
+    if not cards:
+        st.info(f"No trained models for this task yet. Train them with: `{training_command(task, 'cnn')}` "
+                f"and `{training_command(task, 'crnn')}`")
+        return
+    st.dataframe(tables.metrics_table(cards), width="stretch")
+    for kind in MODEL_KINDS:
+        card = cards.get(kind)
+        if card is None:
+            st.caption(f"{kind.upper()}: no card yet. Train it with: `{training_command(task, kind)}`")
+            continue
+        training = card.get("training", {})
+        images = training.get("images", {})
+        split = ", ".join(f"{n} {name}" for name, n in images.items()) or "not recorded"
+        st.markdown(f"**{kind.upper()}**: input {' x '.join(map(str, card.get('input_shape', [])))} pixels per "
+                    f"lead; split manifest `{training.get('split_manifest', 'n/a')}` ({split} images); "
+                    f"trained {card.get('trained_at', 'n/a')}.")
+        with st.expander(f"Full {kind.upper()} card (JSON)"):
+            st.json(card, expanded=1)
+
+
+def main() -> None:
+    st.title("Classes and models")
+    st.warning("This is **not a medical device**; do not use it for diagnosis. It is a research and teaching "
+             "prototype: its outputs are probabilities from models trained on public datasets, not clinical "
+             "findings.", icon=":material/warning:")
+    for task in TASKS:
+        spec = TASK_SPECS[task]
+        st.header(f"{spec.title[0].upper()}{spec.title[1:]}")
+        st.subheader("Classes")
+        for class_id in spec.classes:
+            st.markdown(f"**{spec.display_names[class_id]}** (`{class_id}`): {spec.descriptions[class_id]}")
+        st.subheader("Models")
+        show_cards(task)
+        source = DATA_SOURCES[task]
+        st.subheader("Training data")
+        st.markdown(f"*{source['name']}*, {source['authors']}; {source['publisher']}, "
+                    f"doi:[{source['doi']}](https://doi.org/{source['doi']}). Licence: {source['licence']}.")
+    st.header("Limitations")
+    st.markdown(
+        "- The built-in samples are **synthetic**: drawn by the project's own generator (scripts/make_samples.py) "
+        "as the class in their name. They show how the pipeline works; they are not patient data.\n"
+        "- The models only know the classes above. An ECG with another condition still gets one of these labels.\n"
+        "- Photos with strong shadows, folds or a layout other than 3 x 4 leads plus a rhythm strip are read less "
+        "reliably; the Analyze page warns when the layout does not match.\n"
+        "- Nothing you upload is stored: images stay in memory for your session only."
+    )
+
+
+widgets.run_page(main)

@@ -1,0 +1,26 @@
+"""Model comparison: held-out metrics from the model cards, CNN against CRNN, and where they disagree."""
+
+import streamlit as st
+
+from dashboard import comparison, state, widgets
+from ecg_pipeline.constants import TASKS
+from ecg_pipeline.inference import training_command
+
+
+def main() -> None:
+    st.title("Model comparison")
+    st.caption("Every figure below is read from the model cards written by scripts/train.py and "
+               "scripts/evaluate.py; nothing is typed in by hand.")
+    found = False
+    for task in TASKS:
+        cards = state.model_cards(task)
+        if cards:
+            found = True
+            comparison.show_task_comparison(task, cards)
+    if not found:
+        st.info("No model cards yet. Train and evaluate the models, for example: "
+                f"`{training_command('twelve_lead', 'cnn')}` then `{comparison.evaluate_command('twelve_lead')}`")
+    comparison.show_disagreement_gallery()
+
+
+widgets.run_page(main)

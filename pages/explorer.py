@@ -1,0 +1,55 @@
+"""Pipeline explorer (teaching): one stage at a time, with live settings and their effect."""
+
+import streamlit as st
+
+from dashboard import charts, explorer, state, widgets
+
+METHODS = {"otsu": "Otsu (automatic)", "manual": "Manual"}
+
+
+def main() -> None:
+    st.title("Pipeline explorer")
+    st.caption("Step through the pipeline one stage at a time. Change the settings and watch the binary leads "
+               "and the models' probabilities follow.")
+    _name, data = state.image_input("explorer")
+    cols = st.columns(3)
+    sigma = cols[0].slider("Gaussian sigma (pixels)", 0.0, 4.0, 1.0, 0.1, key="explorer_sigma")
+    method = cols[1].radio("Threshold method", list(METHODS), format_func=METHODS.get, horizontal=True,
+                           key="explorer_method")
+    manual = cols[2].slider("Manual threshold (0-255)", 0, 255, 128, key="explorer_manual",
+                            disabled=method != "manual")
+    if data is None:
+        return
+    threshold = "otsu" if method == "otsu" else float(manual)
+    analysis = state.analyze_bytes(data, "auto", sigma, threshold)
+    result = analysis.pipeline
+    widgets.show_task(result, "auto")
+
+    stage = st.select_slider("Stage", explorer.STAGES, key="explorer_stage")
+    st.subheader(stage)
+    st.markdown(explorer.EXPLANATIONS[stage])
+    lead = None
+    if stage in explorer.LEAD_STAGES:
+        default = result.lead_names.index("II") if "II" in result.lead_names else 0
+        lead = st.selectbox("Lead", result.lead_names, index=default, key="explorer_lead")
+    explorer.show_stage(stage, analysis, lead)
+
+    st.divider()
+    st.subheader("All binary leads at these settings")
+    ink, median_threshold = explorer.ink_summary(result)
+    cols = st.columns(3)
+    cols[0].metric("Ink share (median over leads)", f"{ink:.3%}",
+                   help="Share of pixels counted as trace; an ECG trace is a thin line, a few percent.")
+    cols[1].metric("Threshold (median over leads)", f"{median_threshold:.1f}")
+    cols[2].metric("Sigma", f"{sigma:g}")
+    widgets.lead_grid(result, "binary")
+
+    st.subheader("Probabilities at these settings")
+    if analysis.models:
+        st.plotly_chart(charts.aggregate_bars(analysis.aggregate, analysis.task), width="stretch")
+    else:
+        widgets.show_model_errors(analysis)
+    st.caption(widgets.NOT_A_DEVICE)
+
+
+widgets.run_page(main)

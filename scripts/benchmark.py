@@ -1,0 +1,196 @@
+"""Speed and memory of the pipeline, the models, the CLI and the dashboard, measured in one run.
+
+    python scripts/benchmark.py [--image PATH] [--repeats 15] [--json out/benchmark.json]
+
+Prints a table of medians and writes it as JSON. In the same run it times a reference recipe of the
+well-known kind (scikit-image grayscale, fixed crops, Gaussian, Otsu, 150 x 150 RGB resize per lead) and
+prints the ratio of our whole analysis (both models) to that recipe's preprocessing alone.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import socket
+import statistics
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+import ecg_pipeline.tf_quiet  # noqa: E402,F401
+from ecg_pipeline.constants import MODEL_KINDS, TWELVE_LEAD  # noqa: E402
+from ecg_pipeline.loading import load_image, read_bytes  # noqa: E402
+from ecg_pipeline.pipeline import run_pipeline  # noqa: E402
+
+#: The fixed crops of the well-known recipe for the shared printer's 2213 x 1572 pages (12 leads + rhythm).
+REFERENCE_CROPS = [
+    (300, 600, 150, 643), (300, 600, 646, 1135), (300, 600, 1140, 1625), (300, 600, 1630, 2125),
+    (600, 900, 150, 643), (600, 900, 646, 1135), (600, 900, 1140, 1625), (600, 900, 1630, 2125),
+    (900, 1200, 150, 643), (900, 1200, 646, 1135), (900, 1200, 1140, 1625), (900, 1200, 1630, 2125),
+    (1250, 1480, 150, 2125),
+]
+
+
+def reference_preprocess(data: bytes) -> list[np.ndarray]:
+    """The well-known recipe: decode, skimage grayscale, fixed crops, Gaussian, Otsu, resize to 150 x 150 RGB."""
+    import io
+
+    from PIL import Image
+    from skimage import color, filters, transform
+
+    image = np.asarray(Image.open(io.BytesIO(data)).convert("RGB"))
+    gray = color.rgb2gray(image)
+    out = []
+    for top, bottom, left, right in REFERENCE_CROPS:
+        lead = filters.gaussian(gray[top:bottom, left:right], sigma=1)
+        binary = lead < filters.threshold_otsu(lead)
+        rgb = np.repeat(binary[:, :, None].astype(np.float64), 3, axis=2)
+        out.append(transform.resize(rgb, (150, 150)))
+    return out
+
+
+def median_ms(function, repeats: int) -> float:
+    function()  # warm-up
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        function()
+        times.append((time.perf_counter() - start) * 1000.0)
+    return statistics.median(times)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def dashboard_ready_seconds(timeout: float = 60.0) -> dict:
+    """Seconds from `streamlit run` to the server's health check, and to a first rendered page in Chromium."""
+    port = free_port()
+    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    started = time.perf_counter()
+    server = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.port", str(port),
+         "--server.headless", "true", "--browser.gatherUsageStats", "false"],
+        cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
+    result: dict = {}
+    try:
+        while time.perf_counter() - started < timeout:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=1) as response:
+                    if response.status == 200:
+                        result["server_ready_s"] = time.perf_counter() - started
+                        break
+            except OSError:
+                time.sleep(0.1)
+        chromium = "/usr/bin/chromium"
+        if "server_ready_s" in result and Path(chromium).exists():
+            try:
+                from playwright.sync_api import sync_playwright
+
+                with sync_playwright() as p:
+                    browser = p.chromium.launch(executable_path=chromium, headless=True,
+                                                args=["--no-sandbox", "--disable-gpu"])
+                    page = browser.new_page()
+                    page.goto(f"http://127.0.0.1:{port}/", timeout=timeout * 1000)
+                    page.get_by_text("Analyze").first.wait_for(timeout=timeout * 1000)
+                    result["first_page_rendered_s"] = time.perf_counter() - started
+                    browser.close()
+            except Exception as exc:  # the benchmark reports what it could not measure
+                result["first_page_error"] = str(exc)[:200]
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+    return result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--image", help="a 2213 x 1572 printout (default: the first shared printout, "
+                        "else a synthetic page at that size)")
+    parser.add_argument("--repeats", type=int, default=15)
+    parser.add_argument("--batch", type=int, default=20, help="images for the predict throughput")
+    parser.add_argument("--json", default=str(ROOT / "out" / "benchmark.json"))
+    parser.add_argument("--no-dashboard", action="store_true")
+    args = parser.parse_args()
+
+    from ecg_pipeline.inference import analyze, load_model
+
+    shared = sorted((ROOT.parent / "shared" / "data" / "ecg-images").glob("*/*.jpg"))
+    if args.image:
+        data = read_bytes(args.image)
+        source = args.image
+    elif shared:
+        data, source = read_bytes(shared[0]), str(shared[0].relative_to(ROOT.parent))
+    else:
+        import io
+
+        from PIL import Image
+
+        from ecg_pipeline.synth import render_twelve_lead_page
+
+        buffer = io.BytesIO()
+        Image.fromarray(render_twelve_lead_page("normal", seed=0)).save(buffer, "JPEG", quality=90)
+        data, source = buffer.getvalue(), "synthetic 2213 x 1572 page"
+    rgb = load_image(data)
+    rows: dict[str, float] = {}
+    rows["decode"] = median_ms(lambda: load_image(data), args.repeats)
+    stage_times: dict[str, list[float]] = {}
+    for _ in range(args.repeats):
+        for stage, ms in run_pipeline(rgb).timings_ms.items():
+            stage_times.setdefault(stage, []).append(ms)
+    for stage, values in stage_times.items():
+        rows[f"stage: {stage}"] = statistics.median(values)
+    rows["run_pipeline (decoded image)"] = median_ms(lambda: run_pipeline(rgb), args.repeats)
+    inputs = run_pipeline(rgb).model_inputs
+    for kind in MODEL_KINDS:
+        model = load_model(TWELVE_LEAD, kind)
+        rows[f"{kind} on 13 leads"] = median_ms(lambda m=model: m.predict(inputs), args.repeats)
+    rows["analyze, both models (from file bytes)"] = median_ms(lambda: analyze(data), args.repeats)
+    rows["reference recipe preprocessing (from file bytes)"] = median_ms(lambda: reference_preprocess(data),
+                                                                      max(5, args.repeats // 3))
+
+    from ecg_pipeline.cli import predict_rows
+
+    paths = (shared * 2)[: args.batch] if shared else [ROOT / "data" / "samples" / "twelve_lead_normal_1.jpg"] * 4
+    start = time.perf_counter()
+    for path in paths:
+        predict_rows(Path(path), "auto", MODEL_KINDS)
+    batch_s = time.perf_counter() - start
+    throughput = len(paths) / batch_s
+
+    dashboard = {} if args.no_dashboard else dashboard_ready_seconds()
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+    ratio = rows["analyze, both models (from file bytes)"] / rows["reference recipe preprocessing (from file bytes)"]
+
+    print(f"image: {source} ({rgb.shape[1]} x {rgb.shape[0]}), medians over {args.repeats} runs, "
+          f"{os.cpu_count()} CPU cores")
+    print(f"{'measure':52s} {'median ms':>10s}")
+    for name, value in rows.items():
+        print(f"{name:52s} {value:10.1f}")
+    print(f"{'ratio analyze / reference preprocessing':52s} {ratio:10.2f}")
+    print(f"{'predict throughput, both models (images/s)':52s} {throughput:10.2f}")
+    for name, value in dashboard.items():
+        print(f"{'dashboard ' + name:52s} {value if isinstance(value, str) else f'{value:10.2f}'}")
+    print(f"{'peak resident memory (MB)':52s} {peak_mb:10.0f}")
+    report = {"image": source, "repeats": args.repeats, "median_ms": rows, "ratio_analyze_to_reference": ratio,
+              "predict_images_per_s": throughput, "dashboard": dashboard, "peak_rss_mb": peak_mb,
+              "targets": {"analyze_ms_max": 300, "ratio_max": 1.0, "predict_images_per_s_min": 5,
+                          "dashboard_ready_s_max": 10}}
+    Path(args.json).parent.mkdir(parents=True, exist_ok=True)
+    Path(args.json).write_text(json.dumps(report, indent=1))
+    print(f"written {args.json}")
+
+
+if __name__ == "__main__":
+    main()

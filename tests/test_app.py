@@ -1,0 +1,258 @@
+"""The Streamlit dashboard, page by page, with ``streamlit.testing.v1.AppTest``.
+
+Pages run against a models folder chosen with ``ECG_MODELS_DIR``: an empty one (no models: the pages must
+say how to train) or a scratch one holding *untrained* CNN and CRNN models (random weights, built from the
+project's architectures and never fitted) with small cards, so that every models-present code path runs
+without a trained model. One test uses the real trained models and is skipped when they are absent.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import zipfile
+from pathlib import Path
+
+import numpy as np
+import pytest
+from streamlit.testing.v1 import AppTest
+
+ROOT = Path(__file__).resolve().parent.parent
+PAGES = ("analyze", "explorer", "comparison", "batch", "about")
+TWELVE_LEAD_SAMPLE = "twelve_lead_history_of_mi_1.jpg"
+BEAT_SAMPLE = "beat_normal_1.png"
+
+
+def page(name: str) -> AppTest:
+    return AppTest.from_file(str(ROOT / "pages" / f"{name}.py"), default_timeout=60)
+
+
+def texts(elements) -> str:
+    return "\n".join(str(e.value) for e in elements)
+
+
+def metric(at: AppTest, label_start: str) -> str:
+    return next(str(m.value) for m in at.metric if m.label.startswith(label_start))
+
+
+@pytest.fixture(scope="session")
+def empty_models(tmp_path_factory) -> Path:
+    return tmp_path_factory.mktemp("no_models")
+
+
+@pytest.fixture(scope="session")
+def untrained_models(tmp_path_factory) -> Path:
+    """CNN and CRNN for both tasks with random weights (no training), and cards in the evaluate.py format."""
+    import ecg_pipeline.tf_quiet  # noqa: F401
+    from ecg_pipeline.architectures import BUILDERS
+    from ecg_pipeline.cards import model_path, write_card
+    from ecg_pipeline.constants import MODEL_KINDS, TASK_SPECS
+    from ecg_pipeline.data import sha256_of_file
+    from ecg_pipeline.evaluation import classification_metrics
+
+    folder = tmp_path_factory.mktemp("untrained_models")
+    rng = np.random.default_rng(0)
+    for task, spec in TASK_SPECS.items():
+        classes = list(spec.classes)
+        for kind in MODEL_KINDS:
+            model = BUILDERS[kind](spec.input_shape, len(spec.leads), len(classes))
+            path = model_path(task, kind, folder)
+            model.save(path)
+            labels = np.arange(30) % len(classes)
+            probs = rng.dirichlet(np.ones(len(classes)), len(labels))
+            probs[np.arange(len(labels)), labels] += 0.5
+            evaluation = classification_metrics(probs / probs.sum(axis=1, keepdims=True), labels, classes)
+            evaluation.update(split="test", median_latency_ms=10.0)
+            history = {"loss": [1.2, 0.9], "val_loss": [1.3, 1.0], "accuracy": [0.4, 0.6],
+                       "val_accuracy": [0.4, 0.5], "val_image_macro_f1": [0.3, 0.4]}
+            write_card({
+                "task": task, "model": kind, "classes": classes, "input_shape": list(spec.input_shape),
+                "sha256": sha256_of_file(path), "file_size_bytes": path.stat().st_size,
+                "parameters": int(model.count_params()), "evaluation": evaluation,
+                "training": {"history": history, "training_seconds": 1.0, "epochs_run": 2},
+                "robustness": {"results": {"clean": evaluation["macro_f1"], "blur": {"mild": 0.5, "strong": 0.3}}},
+                "trained_at": "2026-01-01T00:00:00+00:00",
+            }, task, kind, folder)
+    return folder
+
+
+@pytest.fixture
+def no_models(monkeypatch, empty_models):
+    monkeypatch.setenv("ECG_MODELS_DIR", str(empty_models))
+
+
+@pytest.fixture
+def with_models(monkeypatch, untrained_models):
+    monkeypatch.setenv("ECG_MODELS_DIR", str(untrained_models))
+
+
+@pytest.mark.parametrize("name", PAGES)
+def test_every_page_renders_without_models(no_models, name):
+    at = page(name).run()
+    assert not at.exception
+    assert not at.error
+
+
+@pytest.mark.parametrize("name", PAGES)
+def test_every_page_renders_with_models(with_models, name):
+    at = page(name).run()
+    assert not at.exception
+    assert not at.error
+
+
+def test_entry_point_runs_the_default_page(no_models):
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60).run()
+    assert not at.exception
+    assert "Not a medical device" in texts(at.sidebar.caption)
+    assert at.title[0].value == "Analyze an ECG image"
+
+
+def test_analyze_sample_shows_both_models_and_a_verdict(with_models):
+    at = page("analyze").run()
+    at.selectbox(key="analyze_sample").select(TWELVE_LEAD_SAMPLE).run()
+    assert not at.exception and not at.error
+    assert "12-lead layout was found" in texts(at.info)
+    # Otsu histogram, one per-lead heatmap per model, the combined bar chart.
+    assert len(at.get("plotly_chart")) == 4
+    assert metric(at, "Verdict") in {"Normal", "Abnormal heartbeat", "Myocardial infarction", "History of MI"}
+    assert metric(at, "Confidence").endswith("%")
+    assert "CNN and CRNN agree" in texts(at.markdown) or "CNN and CRNN disagree" in texts(at.markdown)
+    captions = [c for image in at.get("image") for c in image.captions]
+    assert any(c.startswith("CNN: parts of lead II") for c in captions)
+    assert any(c.startswith("CRNN: parts of lead II") for c in captions)
+    assert [d.label for d in at.get("download_button")] == [
+        "Probabilities (CSV)", "Probabilities (JSON)", "Stage images (ZIP of PNG)"]
+
+
+def test_analyze_without_models_says_how_to_train(no_models):
+    at = page("analyze").run()
+    assert not at.exception and not at.error
+    warnings = texts(at.warning)
+    assert "CNN unavailable" in warnings and "CRNN unavailable" in warnings
+    assert "scripts/train.py" in warnings
+    assert "No verdict" in texts(at.info)
+    assert not any(m.label == "Verdict" for m in at.metric)
+    assert len(at.get("plotly_chart")) == 1  # the histogram: the stages still work
+
+
+def test_analyze_shows_a_pipeline_error_as_a_message(no_models):
+    at = page("analyze").run()
+    at.selectbox(key="analyze_sample").select(BEAT_SAMPLE).run()
+    assert "single heartbeat" in texts(at.info)
+    at.radio(key="analyze_task").set_value("twelve_lead").run()
+    assert not at.exception
+    assert "too small to split into 12 leads" in at.error[0].value
+
+
+def test_explorer_sigma_changes_the_binary_leads(no_models):
+    at = page("explorer").run()
+    before = metric(at, "Ink share")
+    at.slider(key="explorer_sigma").set_value(4.0).run()
+    assert not at.exception
+    assert metric(at, "Ink share") != before
+    at.radio(key="explorer_method").set_value("manual").run()
+    at.slider(key="explorer_manual").set_value(30).run()
+    assert not at.exception
+    assert metric(at, "Threshold") == "30.0"
+
+
+def test_explorer_steps_through_every_stage(with_models):
+    at = page("explorer").run()
+    for stage in ("Original", "Grayscale", "Lead split", "Gaussian smoothing", "Otsu threshold", "Binary trace",
+                  "Model input", "Probabilities"):
+        at.select_slider(key="explorer_stage").set_value(stage).run()
+        assert not at.exception and not at.error
+        assert at.subheader[0].value == stage
+    assert len(at.get("plotly_chart")) == 4  # two per-lead heatmaps and the live aggregated chart twice
+
+
+def test_batch_scores_the_builtin_samples(with_models):
+    at = page("batch").run()
+    at.checkbox(key="batch_samples").check().run()
+    assert not at.exception
+    table = at.dataframe[0].value
+    assert len(table) == 2 * 20  # 20 samples x 2 models
+    assert set(table["model"]) == {"cnn", "crnn"}
+    assert (table["error"] == "").all()
+    assert table["predicted_class"].ne("").all()
+    assert set(table["task"]) == {"twelve_lead", "beat"}
+    assert at.get("download_button")[0].label == "Download the table (CSV)"
+
+
+def test_batch_scoring_reads_zips_in_memory_and_reports_bad_files(with_models):
+    from dashboard import batch, state
+
+    samples = ROOT / "data" / "samples"
+    archive = io.BytesIO()
+    with zipfile.ZipFile(archive, "w") as zf:
+        zf.writestr("pages/" + TWELVE_LEAD_SAMPLE, (samples / TWELVE_LEAD_SAMPLE).read_bytes())
+        zf.writestr("notes.txt", b"not an image")
+    items = batch.collect_items([(BEAT_SAMPLE, (samples / BEAT_SAMPLE).read_bytes()),
+                                 ("broken.png", b"\x89PNG but not really"), ("scans.zip", archive.getvalue())])
+    assert [i.name for i in items] == [BEAT_SAMPLE, "broken.png", f"scans.zip/pages/{TWELVE_LEAD_SAMPLE}",
+                                       "scans.zip/notes.txt"]
+    rows = [row for item in items for row in batch.score_item(item, "auto", state.predict_bytes)]
+    table = batch.rows_table(rows, "auto")
+    assert len(table) == 8
+    scored = table[table["error"] == ""]
+    assert sorted(set(scored["task"])) == ["beat", "twelve_lead"] and len(scored) == 4
+    assert scored["confidence"].between(0, 1).all()
+    errors = table.set_index("file")["error"]
+    assert "not an image" in errors["broken.png"].iloc[0]
+    assert "Not an image file" in errors["scans.zip/notes.txt"].iloc[0]
+
+
+def test_downloads_hold_probabilities_and_stage_pngs(with_models):
+    from dashboard import state, tables
+
+    analysis = state.analyze_bytes((ROOT / "data" / "samples" / TWELVE_LEAD_SAMPLE).read_bytes())
+    frame = tables.probabilities_frame(analysis)
+    assert len(frame) == 2 * 13 + 2 and set(frame["model"]) == {"cnn", "crnn"}
+    document = json.loads(tables.probabilities_json(analysis, TWELVE_LEAD_SAMPLE, 1.0, "otsu"))
+    assert set(document["models"]) == {"cnn", "crnn"} and len(document["models"]["cnn"]["per_lead"]) == 13
+    names = zipfile.ZipFile(io.BytesIO(tables.stages_zip(analysis.pipeline))).namelist()
+    assert "03_grayscale.png" in names and all(n.endswith(".png") for n in names)
+
+
+def test_comparison_reads_cards_and_finds_disagreements(with_models):
+    at = page("comparison").run()
+    assert not at.exception and not at.error
+    assert len(at.get("plotly_chart")) == 2 * 6  # per task: 2 confusion, 2 ROC, reliability, training
+    metrics = at.dataframe[0].value
+    assert list(metrics.columns) == ["CNN", "CRNN"] and "Macro-F1" in metrics.index
+    at.button(key="gallery_run").click().run()
+    assert not at.exception
+    assert metric(at, "Images scored") == "20"
+
+
+def test_comparison_without_cards_says_how_to_train(no_models):
+    at = page("comparison").run()
+    assert "scripts/train.py" in texts(at.info)
+
+
+def test_about_lists_classes_sources_and_the_warning(no_models):
+    from ecg_pipeline.constants import DATA_SOURCES, TASK_SPECS
+
+    at = page("about").run()
+    body = texts(at.markdown)
+    for spec in TASK_SPECS.values():
+        assert all(name in body for name in spec.display_names.values())
+    assert all(source["doi"] in body and source["licence"] in body for source in DATA_SOURCES.values())
+    assert "not a medical device" in texts(at.warning)
+    assert "synthetic" in body
+
+
+def _trained_models_present() -> bool:
+    from ecg_pipeline.cards import file_matches_card
+
+    return all(file_matches_card("twelve_lead", kind) for kind in ("cnn", "crnn"))
+
+
+@pytest.mark.skipif(not _trained_models_present(), reason="needs the trained 12-lead CNN and CRNN in models/")
+def test_analyze_with_the_trained_models(monkeypatch):
+    monkeypatch.delenv("ECG_MODELS_DIR", raising=False)
+    at = page("analyze").run()
+    at.selectbox(key="analyze_sample").select(TWELVE_LEAD_SAMPLE).run()
+    assert not at.exception and not at.error
+    assert any(m.label == "Verdict" for m in at.metric)
+    assert len(at.get("plotly_chart")) == 4

@@ -1,0 +1,123 @@
+"""Architectures, shipped models and their cards, analyze(), thread safety and the missing-model path."""
+
+import json
+import shutil
+from concurrent.futures import ThreadPoolExecutor
+
+import numpy as np
+import pytest
+
+import ecg_pipeline.tf_quiet  # noqa: F401
+from ecg_pipeline import analyze
+from ecg_pipeline.architectures import BUILDERS, GRADCAM_LAYER
+from ecg_pipeline.cards import card_path, model_path, read_card
+from ecg_pipeline.constants import BEAT, MODEL_KINDS, TASK_SPECS, TASKS, TWELVE_LEAD
+from ecg_pipeline.data import sha256_of_file
+from ecg_pipeline.errors import ModelUnavailableError
+from ecg_pipeline.inference import load_model
+
+from .conftest import sample_path
+
+SHIPPED = [(task, kind) for task in TASKS for kind in MODEL_KINDS]
+
+
+@pytest.mark.parametrize("task", TASKS)
+@pytest.mark.parametrize("kind", MODEL_KINDS)
+def test_architectures_build_and_give_probabilities(task, kind):
+    spec = TASK_SPECS[task]
+    model = BUILDERS[kind](spec.input_shape, len(spec.leads), len(spec.classes))
+    images = np.zeros((3, *spec.input_shape, 1), np.float32)
+    leads = np.eye(len(spec.leads), dtype=np.float32)[np.zeros(3, int)]
+    probs = np.asarray(model([images, leads]))
+    assert probs.shape == (3, len(spec.classes))
+    assert np.allclose(probs.sum(axis=1), 1.0, atol=1e-5)
+    assert model.get_layer(GRADCAM_LAYER) is not None
+    if kind == "crnn":  # the width of the image becomes time steps read by a recurrent layer
+        assert model.get_layer("bigru").output.shape[1] == model.get_layer("to_sequence").output.shape[1] > 8
+
+
+@pytest.mark.parametrize("task, kind", SHIPPED)
+def test_shipped_model_matches_its_card(task, kind):
+    path = model_path(task, kind)
+    card = read_card(task, kind)
+    assert path.exists() and card is not None, f"{path} and its card are shipped"
+    assert path.stat().st_size < 10 * 1024 * 1024
+    assert card["sha256"] == sha256_of_file(path)
+    assert card["classes"] == list(TASK_SPECS[task].classes)
+    evaluation = card["evaluation"]
+    assert 0.0 <= evaluation["macro_f1"] <= 1.0
+    assert set(evaluation["per_class"]) == set(TASK_SPECS[task].classes)
+    assert len(evaluation["confusion_matrix"]) == len(TASK_SPECS[task].classes)
+    assert card["training"]["history"]["loss"]
+    loaded = load_model(task, kind)
+    assert loaded.model.count_params() == card["parameters"]
+
+
+def test_analyze_twelve_lead_sample(sample_manifest):
+    result = analyze(sample_path(sample_manifest, TWELVE_LEAD, "normal"))
+    classes = list(TASK_SPECS[TWELVE_LEAD].classes)
+    assert result.task == TWELVE_LEAD and result.models == list(MODEL_KINDS)
+    assert len(result.per_lead) == 13 * len(MODEL_KINDS)
+    assert list(result.per_lead.columns) == ["model", "lead", *classes]
+    assert np.allclose(result.per_lead[classes].sum(axis=1), 1.0)
+    assert np.allclose(result.aggregate[classes].sum(axis=1), 1.0)
+    for kind in MODEL_KINDS:  # the aggregate is the mean over the leads
+        assert np.allclose(result.lead_probabilities(kind).mean(axis=0), result.aggregate.loc[kind, classes])
+    assert set(result.aggregate["predicted_class"]) <= set(classes)
+    assert result.aggregation == "mean of lead probabilities"
+    verdict = result.verdict()
+    assert verdict["predicted_class"] in classes and 0 < verdict["confidence"] <= 1
+
+
+def test_analyze_beat_sample(sample_manifest):
+    result = analyze(sample_path(sample_manifest, BEAT), task="auto")
+    assert result.task == BEAT and len(result.per_lead) == len(MODEL_KINDS)
+    assert list(result.aggregate.columns) == [*TASK_SPECS[BEAT].classes, "predicted_class"]
+
+
+def test_analyze_from_eight_threads_equals_serial(sample_manifest):
+    paths = [sample_path(sample_manifest, TWELVE_LEAD, c) for c in TASK_SPECS[TWELVE_LEAD].classes] * 2
+    serial = [analyze(p).aggregate for p in paths]
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        parallel = list(pool.map(analyze, paths))
+    for one, other in zip(serial, parallel, strict=True):
+        assert np.allclose(one.drop(columns="predicted_class").to_numpy(float),
+                           other.aggregate.drop(columns="predicted_class").to_numpy(float), atol=1e-6)
+
+
+def test_missing_models_give_a_clear_message_and_the_pipeline_still_runs(tmp_path, sample_manifest):
+    with pytest.raises(ModelUnavailableError, match="scripts/train.py --task twelve_lead --model cnn"):
+        load_model(TWELVE_LEAD, "cnn", models_dir=tmp_path)
+    result = analyze(sample_path(sample_manifest, TWELVE_LEAD), models_dir=tmp_path)
+    assert result.aggregate.empty and set(result.model_errors) == set(MODEL_KINDS)
+    assert len(result.pipeline.leads) == 13
+
+
+def test_corrupted_model_file_is_caught_by_its_card(tmp_path, sample_manifest):
+    shutil.copy(model_path(TWELVE_LEAD, "cnn"), tmp_path / model_path(TWELVE_LEAD, "cnn").name)
+    shutil.copy(card_path(TWELVE_LEAD, "cnn"), tmp_path / card_path(TWELVE_LEAD, "cnn").name)
+    corrupted = tmp_path / model_path(TWELVE_LEAD, "cnn").name
+    data = bytearray(corrupted.read_bytes())
+    data[len(data) // 2] ^= 0xFF
+    corrupted.write_bytes(bytes(data))
+    with pytest.raises(ModelUnavailableError, match="does not match the SHA-256"):
+        load_model(TWELVE_LEAD, "cnn", models_dir=tmp_path)
+    result = analyze(sample_path(sample_manifest, TWELVE_LEAD), models=("cnn",), models_dir=tmp_path)
+    assert "cnn" in result.model_errors and result.aggregate.empty
+
+
+def test_gradcam_highlights_something_for_each_lead(sample_manifest):
+    from ecg_pipeline.gradcam import gradcam_heatmaps
+
+    result = analyze(sample_path(sample_manifest, TWELVE_LEAD, "myocardial_infarction"), models=("cnn",))
+    heat = gradcam_heatmaps(load_model(TWELVE_LEAD, "cnn"), result.pipeline.model_inputs, 0)
+    assert heat.shape == result.pipeline.model_inputs.shape
+    assert heat.min() >= 0 and heat.max() <= 1.0 + 1e-6
+
+
+def test_cards_are_json_with_metrics_computed_not_typed(tmp_path):
+    for task, kind in SHIPPED:
+        card = json.loads(card_path(task, kind).read_text())
+        cm = np.array(card["evaluation"]["confusion_matrix"])
+        assert cm.sum() == card["evaluation"]["n_images"]
+        assert card["evaluation"]["accuracy"] == pytest.approx(np.trace(cm) / cm.sum())
