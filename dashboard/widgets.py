@@ -147,7 +147,12 @@ def show_gradcam(data: bytes, analysis, lead_name: str, sigma: float, threshold:
     names = TASK_SPECS[analysis.task].display_names
     for column, kind in zip(st.columns(len(analysis.models)), analysis.models, strict=True):
         class_id = analysis.aggregate.loc[kind, "predicted_class"]
-        heat = state.gradcam_bytes(data, analysis, kind, class_id, sigma, threshold)[index]
+        try:
+            heat = state.gradcam_bytes(data, analysis, kind, class_id, sigma, threshold)[index]
+        except Exception as exc:  # an explanation that fails must not hide the results around it
+            LOG.exception("Grad-CAM failed")
+            column.warning(f"Grad-CAM is not available for the {kind.upper()} ({type(exc).__name__}: {exc}).")
+            continue
         column.image(overlay_heatmap(lead.raw, heat), width="stretch",
                      caption=f"{kind.upper()}: parts of lead {lead_name} that raised '{names[class_id]}'")
 

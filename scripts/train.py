@@ -22,7 +22,7 @@ import ecg_pipeline.tf_quiet  # noqa: E402,F401
 from ecg_pipeline.aggregation import AGGREGATION_METHOD  # noqa: E402
 from ecg_pipeline.cards import model_path, read_card, write_card  # noqa: E402
 from ecg_pipeline.constants import MODEL_KINDS, TASK_SPECS  # noqa: E402
-from ecg_pipeline.data import attach_split, list_labelled_images, read_split  # noqa: E402
+from ecg_pipeline.data import attach_split, list_labelled_images, read_split, sha256_of_file  # noqa: E402
 from ecg_pipeline.features import dataset_inputs  # noqa: E402
 
 DEFAULTS = {  # per task: distorted copies per training image, epochs, batch size
@@ -91,6 +91,8 @@ def main() -> None:
             "history": history,
         },
         "parameters": int(model.count_params()),
+        "sha256": sha256_of_file(path),
+        "file_size_bytes": path.stat().st_size,
         "versions": {"python": platform.python_version(), "keras": keras.__version__,
                      "tensorflow": __import__("tensorflow").__version__},
         "trained_at": datetime.now(UTC).isoformat(timespec="seconds"),

@@ -105,6 +105,9 @@ def test_entry_point_runs_the_default_page(no_models):
     assert not at.exception
     assert "Not a medical device" in texts(at.sidebar.caption)
     assert at.title[0].value == "Analyze an ECG image"
+    at.switch_page("pages/about.py").run()
+    assert not at.exception
+    assert at.title[0].value == "Classes and models"
 
 
 def test_analyze_sample_shows_both_models_and_a_verdict(with_models):
