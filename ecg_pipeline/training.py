@@ -9,21 +9,12 @@ from sklearn.metrics import f1_score
 from sklearn.utils.class_weight import compute_class_weight
 
 from . import tf_quiet  # noqa: F401  (must precede TensorFlow)
-from .aggregation import aggregate_probabilities
 from .architectures import BUILDERS
 from .constants import TASK_SPECS
 
 
 def set_seeds(seed: int) -> None:
     keras.utils.set_random_seed(seed)
-
-
-def flatten_leads(inputs: np.ndarray, labels: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(images, n_leads, H, W) -> one row per lead: lead images, lead indices, labels."""
-    n_images, n_leads = inputs.shape[:2]
-    return (inputs.reshape(n_images * n_leads, *inputs.shape[2:]),
-            np.tile(np.arange(n_leads), n_images),
-            np.repeat(labels, n_leads))
 
 
 def augment_lead(image: tf.Tensor, max_shift: int) -> tf.Tensor:
@@ -43,42 +34,55 @@ def augment_lead(image: tf.Tensor, max_shift: int) -> tf.Tensor:
     return tf.clip_by_value(image, 0.0, 1.0)
 
 
-def lead_dataset(images: np.ndarray, leads: np.ndarray, labels: np.ndarray, n_leads: int, n_classes: int,
-                 batch_size: int, augment: bool, seed: int, weights: np.ndarray | None = None) -> tf.data.Dataset:
-    """A tf.data pipeline of ((lead_image, lead_id), one-hot label[, sample weight]) batches."""
-    max_shift = max(2, images.shape[2] // 40)
-    columns = [images, leads, labels] + ([weights] if weights is not None else [])
+def image_dataset(inputs: np.ndarray, labels: np.ndarray, n_classes: int, batch_size: int, augment: bool,
+                  seed: int, weights: np.ndarray | None = None) -> tf.data.Dataset:
+    """A tf.data pipeline of ((lead images, lead ids), one-hot label[, sample weight]) batches, one
+    element per image with all of its leads: (n_leads, H, W, 1) and (n_leads, n_leads)."""
+    n_leads = inputs.shape[1]
+    max_shift = max(2, inputs.shape[3] // 40)
+    lead_ids = tf.eye(n_leads)
+    columns = [inputs, labels] + ([weights] if weights is not None else [])
     ds = tf.data.Dataset.from_tensor_slices(tuple(columns))
     if augment:
-        ds = ds.shuffle(len(images), seed=seed, reshuffle_each_iteration=True)
+        ds = ds.shuffle(len(inputs), seed=seed, reshuffle_each_iteration=True)
 
-    def to_example(image, lead, label, *weight):
-        image = tf.cast(image, tf.float32)
-        image = augment_lead(image, max_shift) if augment else image[..., None]
-        example = ((image, tf.one_hot(lead, n_leads)), tf.one_hot(label, n_classes))
+    def to_example(images, label, *weight):
+        images = tf.cast(images, tf.float32)
+        if augment:
+            images = tf.map_fn(lambda lead: augment_lead(lead, max_shift), images,
+                               fn_output_signature=tf.TensorSpec((*inputs.shape[2:], 1), tf.float32))
+        else:
+            images = images[..., None]
+        example = ((images, lead_ids), tf.one_hot(label, n_classes))
         return (*example, weight[0]) if weight else example
 
     return ds.map(to_example, num_parallel_calls=tf.data.AUTOTUNE).batch(batch_size).prefetch(2)
 
 
-def predict_images(model: keras.Model, inputs: np.ndarray, batch_size: int = 256) -> np.ndarray:
-    """Per-lead probabilities of a set of images: (n_images, n_leads, n_classes)."""
-    n_images, n_leads = inputs.shape[:2]
-    images, leads, _ = flatten_leads(inputs, np.zeros(n_images, int))
-    one_hot = np.eye(n_leads, dtype=np.float32)[leads]
-    probs = model.predict([images.astype(np.float32)[..., None], one_hot], batch_size=batch_size, verbose=0)
-    return probs.reshape(n_images, n_leads, -1)
+def image_model(lead_model: keras.Model, n_leads: int, input_shape: tuple[int, int]) -> keras.Model:
+    """Wrap a per-lead model so that it is trained on whole images: every lead goes through the same
+    per-lead model, and the loss is taken on the aggregated (mean) probabilities, exactly as they are
+    computed at inference. Images are labelled, leads are not: a lead that looks normal on an infarct
+    page is then not forced to say 'infarct'."""
+    from keras import ops
+
+    images = keras.Input(shape=(n_leads, *input_shape, 1), name="lead_images")
+    leads = keras.Input(shape=(n_leads, n_leads), name="lead_ids")
+    flat_images = ops.reshape(images, (-1, *input_shape, 1))
+    flat_leads = ops.reshape(leads, (-1, n_leads))
+    probs = ops.reshape(lead_model([flat_images, flat_leads]), (-1, n_leads, lead_model.output.shape[-1]))
+    return keras.Model([images, leads], ops.mean(probs, axis=1), name=f"{lead_model.name}_over_leads")
 
 
 class ImageLevelF1(keras.callbacks.Callback):
     """Macro-F1 over whole images (lead probabilities aggregated) on the validation split, each epoch."""
 
-    def __init__(self, inputs: np.ndarray, labels: np.ndarray):
+    def __init__(self, dataset: tf.data.Dataset, labels: np.ndarray):
         super().__init__()
-        self.inputs, self.labels = inputs, labels
+        self.dataset, self.labels = dataset, labels
 
     def on_epoch_end(self, epoch, logs=None):
-        probs = aggregate_probabilities(predict_images(self.model, self.inputs))
+        probs = self.model.predict(self.dataset, verbose=0)
         f1 = f1_score(self.labels, probs.argmax(axis=1), average="macro")
         if logs is not None:
             logs["val_image_macro_f1"] = float(f1)
@@ -86,28 +90,30 @@ class ImageLevelF1(keras.callbacks.Callback):
 
 
 def train_model(task: str, kind: str, train: tuple[np.ndarray, np.ndarray],
-                validation: tuple[np.ndarray, np.ndarray], epochs: int = 30, batch_size: int = 64,
+                validation: tuple[np.ndarray, np.ndarray], epochs: int = 30, batch_size: int = 8,
                 learning_rate: float = 1e-3, patience: int = 8, seed: int = 0,
                 verbose: int = 2) -> tuple[keras.Model, dict]:
-    """Train one model; return it (best validation weights restored) and its history."""
+    """Train one per-lead model on whole images; return it (best validation weights restored) and its history.
+
+    ``train`` and ``validation`` are (inputs (n_images, n_leads, H, W), class indices).
+    """
     set_seeds(seed)
     spec = TASK_SPECS[task]
     n_leads, n_classes = len(spec.leads), len(spec.classes)
     model = BUILDERS[kind](spec.input_shape, n_leads, n_classes)
-    model.compile(optimizer=keras.optimizers.Adam(learning_rate), loss="categorical_crossentropy",
-                  metrics=["accuracy"])
+    trainer = image_model(model, n_leads, spec.input_shape)
+    trainer.compile(optimizer=keras.optimizers.Adam(learning_rate), loss="categorical_crossentropy",
+                    metrics=["accuracy"])
     class_weights = compute_class_weight("balanced", classes=np.arange(n_classes), y=train[1])
-    images, leads, labels = flatten_leads(*train)
-    weights = class_weights[labels].astype(np.float32)
-    train_ds = lead_dataset(images, leads, labels, n_leads, n_classes, batch_size, True, seed, weights)
-    val_images, val_leads, val_labels = flatten_leads(*validation)
-    val_ds = lead_dataset(val_images, val_leads, val_labels, n_leads, n_classes, 256, False, seed)
+    weights = class_weights[train[1]].astype(np.float32)
+    train_ds = image_dataset(*train, n_classes, batch_size, True, seed, weights)
+    val_ds = image_dataset(*validation, n_classes, batch_size * 4, False, seed)
     callbacks = [
-        ImageLevelF1(*validation),
+        ImageLevelF1(val_ds, validation[1]),
         keras.callbacks.ReduceLROnPlateau(monitor="val_loss", factor=0.5, patience=3, min_lr=1e-5),
         keras.callbacks.EarlyStopping(monitor="val_image_macro_f1", mode="max", patience=patience,
                                       restore_best_weights=True),
     ]
-    history = model.fit(train_ds, validation_data=val_ds, epochs=epochs, callbacks=callbacks, verbose=verbose)
+    history = trainer.fit(train_ds, validation_data=val_ds, epochs=epochs, callbacks=callbacks, verbose=verbose)
     clean = {k: [float(v) for v in vals] for k, vals in history.history.items()}
     return model, clean

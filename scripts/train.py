@@ -25,9 +25,9 @@ from ecg_pipeline.constants import MODEL_KINDS, TASK_SPECS  # noqa: E402
 from ecg_pipeline.data import attach_split, list_labelled_images, read_split, sha256_of_file  # noqa: E402
 from ecg_pipeline.features import dataset_inputs  # noqa: E402
 
-DEFAULTS = {  # per task: distorted copies per training image, epochs, batch size
-    "twelve_lead": {"copies": 2, "epochs": 25, "batch_size": 64, "patience": 7},
-    "beat": {"copies": 0, "epochs": 25, "batch_size": 128, "patience": 6},
+DEFAULTS = {  # per task: distorted copies per training image, epochs, images per batch
+    "twelve_lead": {"copies": 2, "epochs": 30, "batch_size": 8, "patience": 8},
+    "beat": {"copies": 0, "epochs": 20, "batch_size": 64, "patience": 5},
 }
 
 

@@ -1,0 +1,120 @@
+"""The dashboard in a real headless Chromium: start `streamlit run`, upload a sample, wait for the verdict.
+
+Set ECG_SCREENSHOT_DIR to keep the screenshots (the README's are made that way into docs/).
+"""
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from .conftest import ROOT, SAMPLES
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian's chromium is not installed (make browser)"),
+]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def dashboard_url():
+    port = free_port()
+    server = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port), "--server.headless", "true",
+         "--browser.gatherUsageStats", "false"],
+        cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.time() + 60
+    while time.time() < deadline:
+        try:
+            with urllib.request.urlopen(url + "/_stcore/health", timeout=1):
+                break
+        except OSError:
+            time.sleep(0.2)
+    else:
+        server.kill()
+        pytest.fail("streamlit did not start within 60 s")
+    yield url
+    server.terminate()
+    server.wait(timeout=15)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    sync_api = pytest.importorskip("playwright.sync_api")
+    with sync_api.sync_playwright() as p:
+        chromium = p.chromium.launch(
+            executable_path=CHROMIUM, headless=True,
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                  "--disable-sync", "--no-first-run"])
+        yield chromium
+        chromium.close()
+
+
+def screenshot_dir(tmp_path: Path) -> Path:
+    folder = Path(os.environ.get("ECG_SCREENSHOT_DIR") or tmp_path)
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def copies_of(data: bytes, *folders: Path) -> set[str]:
+    """Files under the folders whose bytes equal ``data``."""
+    found = set()
+    for folder in folders:
+        for dirpath, dirnames, filenames in os.walk(folder):
+            dirnames[:] = [d for d in dirnames if d not in {".venv", ".git", "__pycache__"}]
+            for name in filenames:
+                path = os.path.join(dirpath, name)
+                try:
+                    if os.path.getsize(path) == len(data) and Path(path).read_bytes() == data:
+                        found.add(path)
+                except OSError:
+                    continue
+    return found
+
+
+def test_upload_a_sample_and_see_the_verdict(dashboard_url, browser, tmp_path):
+    upload = SAMPLES / "twelve_lead_myocardial_infarction_1.jpg"
+    watched = (ROOT, Path("/tmp"), Path.home())
+    copies_before = copies_of(upload.read_bytes(), *watched)
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    page.goto(dashboard_url, timeout=60_000)
+    page.get_by_text("Upload an image").click()
+    page.locator("input[type=file]").first.set_input_files(str(upload))
+    page.get_by_text("Verdict").first.wait_for(timeout=90_000)
+    page.get_by_text("CNN and CRNN").first.wait_for(timeout=30_000)
+    assert page.locator(".js-plotly-plot").count() >= 3  # both heatmaps and the combined chart
+    assert copies_of(upload.read_bytes(), *watched) == copies_before  # the upload was never written to disk
+    out = screenshot_dir(tmp_path)
+    page.screenshot(path=str(out / "analyze.png"), full_page=False)
+    assert (out / "analyze.png").stat().st_size > 10_000
+    page.mouse.wheel(0, 1400)
+    page.wait_for_timeout(1000)
+    page.screenshot(path=str(out / "analyze_stages.png"))
+    page.close()
+
+
+def test_every_page_opens_in_the_browser(dashboard_url, browser, tmp_path):
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    for title in ("Pipeline explorer", "Model comparison", "Batch", "Classes and models"):
+        page.goto(dashboard_url, timeout=60_000)
+        page.get_by_role("link", name=title).first.click()
+        page.wait_for_timeout(500)
+        page.get_by_text("Not a medical device").first.wait_for(timeout=60_000)
+        assert page.get_by_text("Traceback").count() == 0
+        page.screenshot(path=str(screenshot_dir(tmp_path) / f"{title.lower().replace(' ', '_')}.png"))
+    page.close()
