@@ -125,3 +125,19 @@ def histogram_figure(counts: np.ndarray, centres: np.ndarray, threshold: float, 
     fig.update_xaxes(title="intensity (0 = black, 255 = white)", range=[0, 256])
     fig.update_layout(bargap=0, showlegend=False)
     return _style(fig, title, height=320)
+
+
+def trace_figure(digitized, leads: list[str], title: str = "Digitized trace") -> go.Figure:
+    """Calibrated traces of the chosen leads, millivolts over seconds, one under the other."""
+    from plotly.subplots import make_subplots
+
+    fig = make_subplots(rows=len(leads), cols=1, shared_xaxes=False, vertical_spacing=0.06,
+                        subplot_titles=leads)
+    for row, lead in enumerate(leads, start=1):
+        trace = digitized.traces[lead]
+        fig.add_trace(go.Scatter(x=trace.seconds, y=trace.millivolts, mode="lines", name=lead,
+                                 line={"width": 1.4, "color": "#222"}), row=row, col=1)
+        fig.update_yaxes(title_text="mV", row=row, col=1)
+    fig.update_xaxes(title_text="seconds", row=len(leads), col=1)
+    fig.update_layout(showlegend=False)
+    return _style(fig, title, 180 * len(leads) + 80)

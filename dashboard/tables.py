@@ -106,8 +106,8 @@ def probabilities_frame(analysis) -> pd.DataFrame:
     return frame[["model", "lead", "predicted_class", *classes]]
 
 
-def probabilities_json(analysis, name: str, sigma: float, threshold: str | float) -> str:
-    """Everything the models said about one image, as JSON."""
+def probabilities_json(analysis, name: str, sigma: float, threshold: str | float, digitized=None) -> str:
+    """Everything the models said about one image, as JSON (with the heart rate when digitized)."""
     models = {}
     for kind in analysis.models:
         row = analysis.aggregate.loc[kind]
@@ -126,6 +126,12 @@ def probabilities_json(analysis, name: str, sigma: float, threshold: str | float
         "warnings": pipeline.warnings, "aggregation": analysis.aggregation, "classes": analysis.classes,
         "verdict": analysis.verdict(), "models": models, "model_errors": analysis.model_errors,
     }
+    if digitized is not None:
+        document["digitized"] = {
+            "heart_rate_bpm": None if digitized.heart_rate_bpm is None else round(digitized.heart_rate_bpm, 1),
+            "rr_intervals_s": [round(float(v), 4) for v in digitized.rr_intervals_s],
+            "px_per_mm": round(digitized.px_per_mm, 4),
+        }
     return json.dumps(document, indent=1)
 
 

@@ -157,13 +157,33 @@ def show_gradcam(data: bytes, analysis, lead_name: str, sigma: float, threshold:
                      caption=f"{kind.upper()}: parts of lead {lead_name} that raised '{names[class_id]}'")
 
 
-def show_downloads(name: str, analysis, sigma: float, threshold: str | float) -> None:
+def show_downloads(name: str, analysis, sigma: float, threshold: str | float, digitized=None) -> None:
     stem = Path(name).stem
     cols = st.columns(3)
     cols[0].download_button("Probabilities (CSV)", tables.probabilities_frame(analysis).to_csv(index=False),
                             f"{stem}_probabilities.csv", "text/csv", on_click="ignore", icon=":material/download:")
-    cols[1].download_button("Probabilities (JSON)", tables.probabilities_json(analysis, name, sigma, threshold),
-                            f"{stem}_probabilities.json", "application/json", on_click="ignore",
-                            icon=":material/download:")
+    document = tables.probabilities_json(analysis, name, sigma, threshold, digitized)
+    cols[1].download_button("Probabilities (JSON)", document, f"{stem}_probabilities.json", "application/json",
+                            on_click="ignore", icon=":material/download:")
     cols[2].download_button("Stage images (ZIP of PNG)", lambda: tables.stages_zip(analysis.pipeline),
                             f"{stem}_stages.zip", "application/zip", on_click="ignore", icon=":material/download:")
+
+
+def show_digitized(data: bytes, analysis, sigma: float, threshold: str | float):
+    """Each lead as a calibrated signal and the heart rate from the rhythm strip; returns the digitized ECG."""
+    digitized = state.digitized_bytes(data, analysis, sigma, threshold)
+    if digitized is None:
+        st.info("A single-beat image has no grid to calibrate against, so it is not digitized.")
+        return None
+    cols = st.columns(3)
+    rate = digitized.heart_rate_bpm
+    cols[0].metric("Heart rate (rhythm strip)", "n/a" if rate is None else f"{rate:.0f} bpm")
+    rr = digitized.rr_intervals_s
+    cols[1].metric("RR interval, median", "n/a" if len(rr) == 0 else f"{np.median(rr) * 1000:.0f} ms")
+    cols[2].metric("RR variability (SD)", "n/a" if len(rr) < 2 else f"{np.std(rr) * 1000:.0f} ms")
+    leads = st.multiselect("Leads to draw", list(digitized.traces), default=["II", "rhythm"], key="digitized_leads")
+    if leads:
+        st.plotly_chart(charts.trace_figure(digitized, leads), width="stretch")
+    st.caption(f"Calibrated from the page: {digitized.px_per_mm:.2f} px per mm (a 2.5 s column is 62.5 mm at "
+               "25 mm/s) and 10 mm per mV. Baseline (median height) at 0 mV.")
+    return digitized

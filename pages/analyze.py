@@ -43,8 +43,11 @@ def main() -> None:
         st.caption("Warm colours mark the parts of the trace that raised the probability of each model's "
                    "predicted class (Grad-CAM, Selvaraju et al. 2017).")
 
+    st.header("Digitized trace and heart rate")
+    digitized = widgets.show_digitized(data, analysis, sigma, THRESHOLD)
+
     st.header("Downloads")
-    widgets.show_downloads(name, analysis, sigma, THRESHOLD)
+    widgets.show_downloads(name, analysis, sigma, THRESHOLD, digitized)
     st.caption(widgets.NOT_A_DEVICE)
 
 
