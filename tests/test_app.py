@@ -115,8 +115,9 @@ def test_analyze_sample_shows_both_models_and_a_verdict(with_models):
     at.selectbox(key="analyze_sample").select(TWELVE_LEAD_SAMPLE).run()
     assert not at.exception and not at.error
     assert "12-lead layout was found" in texts(at.info)
-    # Otsu histogram, one per-lead heatmap per model, the combined bar chart.
-    assert len(at.get("plotly_chart")) == 4
+    # Otsu histogram, one per-lead heatmap per model, the combined bar chart, the digitized trace.
+    assert len(at.get("plotly_chart")) == 5
+    assert metric(at, "Heart rate (rhythm strip)").endswith("bpm")
     assert metric(at, "Verdict") in {"Normal", "Abnormal heartbeat", "Myocardial infarction", "History of MI"}
     assert metric(at, "Confidence").endswith("%")
     assert "CNN and CRNN agree" in texts(at.markdown) or "CNN and CRNN disagree" in texts(at.markdown)
@@ -135,7 +136,7 @@ def test_analyze_without_models_says_how_to_train(no_models):
     assert "scripts/train.py" in warnings
     assert "No verdict" in texts(at.info)
     assert not any(m.label == "Verdict" for m in at.metric)
-    assert len(at.get("plotly_chart")) == 1  # the histogram: the stages still work
+    assert len(at.get("plotly_chart")) == 2  # the histogram and the digitized trace: the stages still work
 
 
 def test_analyze_shows_a_pipeline_error_as_a_message(no_models):
@@ -258,4 +259,4 @@ def test_analyze_with_the_trained_models(monkeypatch):
     at.selectbox(key="analyze_sample").select(TWELVE_LEAD_SAMPLE).run()
     assert not at.exception and not at.error
     assert any(m.label == "Verdict" for m in at.metric)
-    assert len(at.get("plotly_chart")) == 4
+    assert len(at.get("plotly_chart")) == 5
