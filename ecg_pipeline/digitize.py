@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.ndimage import median_filter
+from scipy.ndimage import median_filter, uniform_filter1d
 from scipy.signal import find_peaks
 
 from .constants import GAIN_MM_PER_MV, LEAD_SECONDS, PAPER_SPEED_MM_PER_S
@@ -91,14 +91,16 @@ def px_per_mm_from_column(column_width_px: float) -> float:
 
 
 def r_peaks(trace: Trace, min_rr_s: float = 0.25) -> np.ndarray:
-    """Times (s) of the QRS complexes: peaks of the trace's slope energy, which is high for a QRS whatever
-    its polarity in the lead."""
+    """Times (s) of the QRS complexes.
+
+    The trace is high-passed (minus its 80 ms moving mean), which keeps the narrow QRS and flattens the
+    broader P and T waves; the QRS then stands out as the peaks of slope energy, whatever its polarity.
+    """
     fs = 1.0 / float(np.median(np.diff(trace.seconds)))
-    slope = np.abs(np.gradient(median_filter(trace.millivolts, size=3), trace.seconds))
-    window = max(1, int(0.06 * fs))
-    energy = np.convolve(slope, np.ones(window) / window, mode="same")
-    height = np.percentile(energy, 98) * 0.35
-    peaks, _ = find_peaks(energy, height=height, distance=max(1, int(min_rr_s * fs)))
+    signal = median_filter(trace.millivolts, size=3)
+    high_passed = signal - uniform_filter1d(signal, max(3, int(0.08 * fs)))
+    energy = uniform_filter1d(np.abs(np.gradient(high_passed)), max(1, int(0.04 * fs)))
+    peaks, _ = find_peaks(energy, height=np.percentile(energy, 98) * 0.5, distance=max(1, int(min_rr_s * fs)))
     return trace.seconds[peaks]
 
 

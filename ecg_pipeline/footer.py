@@ -59,16 +59,17 @@ def printed_heart_rate(rgb: np.ndarray, grid_bottom: int) -> int | None:
     word = words[index - 1]
     crop = footer[max(0, word["top"] - 4): word["top"] + word["height"] + 4,
                   max(0, word["left"] - 4): word["left"] + word["width"] + 4]
+    # The heart glyph is read as one character of the word (often an 8): the rest are the digits.
+    fallback = re.sub(r"\D", "", word["text"][1:])
     ink = (crop < 128).astype(np.uint8)
     count, labels, stats, _ = cv2.connectedComponentsWithStats(ink)
     blobs = sorted((stats[i, cv2.CC_STAT_LEFT], i) for i in range(1, count) if stats[i, cv2.CC_STAT_AREA] > 4)
     if len(blobs) < 2:
-        return None
+        return int(fallback) if fallback and 15 <= int(fallback) <= 350 else None
     heart_right = stats[blobs[0][1], cv2.CC_STAT_LEFT] + stats[blobs[0][1], cv2.CC_STAT_WIDTH]
     digits = crop[:, heart_right + 1:]
     digits = cv2.copyMakeBorder(digits, 10, 10, 10, 10, cv2.BORDER_CONSTANT, value=255)
-    text = re.sub(r"\D", "", _ocr(digits, "-c", "tessedit_char_whitelist=0123456789"))
-    if not text:
-        return None
-    value = int(text)
-    return value if 15 <= value <= 350 else None
+    for text in (re.sub(r"\D", "", _ocr(digits, "-c", "tessedit_char_whitelist=0123456789")), fallback):
+        if text and 15 <= int(text) <= 350:
+            return int(text)
+    return None
