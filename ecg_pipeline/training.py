@@ -9,7 +9,7 @@ from sklearn.metrics import f1_score
 from sklearn.utils.class_weight import compute_class_weight
 
 from . import tf_quiet  # noqa: F401  (must precede TensorFlow)
-from .architectures import BUILDERS
+from .architectures import BUILDERS, FILTERS
 from .constants import TASK_SPECS
 
 
@@ -100,7 +100,7 @@ def train_model(task: str, kind: str, train: tuple[np.ndarray, np.ndarray],
     set_seeds(seed)
     spec = TASK_SPECS[task]
     n_leads, n_classes = len(spec.leads), len(spec.classes)
-    model = BUILDERS[kind](spec.input_shape, n_leads, n_classes)
+    model = BUILDERS[kind](spec.input_shape, n_leads, n_classes, FILTERS[task])
     trainer = image_model(model, n_leads, spec.input_shape)
     trainer.compile(optimizer=keras.optimizers.Adam(learning_rate), loss="categorical_crossentropy",
                     metrics=["accuracy"])

@@ -26,8 +26,8 @@ from ecg_pipeline.data import attach_split, list_labelled_images, read_split, sh
 from ecg_pipeline.features import dataset_inputs  # noqa: E402
 
 DEFAULTS = {  # per task: distorted copies per training image, epochs, images per batch
-    "twelve_lead": {"copies": 2, "epochs": 30, "batch_size": 8, "patience": 8},
-    "beat": {"copies": 0, "epochs": 20, "batch_size": 64, "patience": 5},
+    "twelve_lead": {"copies": 0, "epochs": 45, "batch_size": 8, "patience": 12},
+    "beat": {"copies": 0, "epochs": 12, "batch_size": 64, "patience": 4},
 }
 
 
@@ -38,6 +38,7 @@ def main() -> None:
     parser.add_argument("--data", required=True, help="folder with one sub-folder per class id")
     parser.add_argument("--epochs", type=int)
     parser.add_argument("--copies", type=int, help="distorted copies of each training image")
+    parser.add_argument("--patience", type=int, help="epochs without validation improvement before stopping")
     parser.add_argument("--sigma", type=float, default=1.0)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--cache", default=".cache", help="folder for preprocessed inputs")
@@ -48,6 +49,8 @@ def main() -> None:
         settings["epochs"] = args.epochs
     if args.copies is not None:
         settings["copies"] = args.copies
+    if args.patience:
+        settings["patience"] = args.patience
 
     import keras
 
