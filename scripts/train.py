@@ -73,6 +73,8 @@ def main() -> None:
     model.save(path)
     spec = TASK_SPECS[args.task]
     card = read_card(args.task, args.model, args.out) or {}
+    for stale in ("evaluation", "robustness", "evaluated_at"):  # they described the previous model
+        card.pop(stale, None)
     card.update({
         "task": args.task,
         "model": args.model,
