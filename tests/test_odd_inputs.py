@@ -57,7 +57,7 @@ def test_images_that_are_not_ecgs_are_analysed_with_a_warning(name):
 
 @pytest.mark.parametrize("convert", [
     lambda im: encode(im.convert("RGBA"), "PNG"),
-    lambda im: encode(Image.fromarray((np.asarray(im.convert("L")).astype(np.uint16) * 257)), "PNG"),
+    lambda im: encode(Image.fromarray(np.asarray(im.convert("L")).astype(np.uint16) * 257), "PNG"),
     lambda im: encode(im.convert("P", palette=Image.Palette.ADAPTIVE), "GIF"),
     lambda im: encode(im.convert("CMYK"), "JPEG"),
     lambda im: encode(im, "JPEG", quality=15),
