@@ -38,7 +38,7 @@ def test_analyze_and_predict_write_nothing(sample_manifest, tmp_path):
     before = snapshot(*watched)
     analyze(image.read_bytes())
     done = subprocess.run([sys.executable, "-m", "ecg_pipeline", "predict", str(image)], cwd=tmp_path,
-                          capture_output=True, text=True, timeout=300)
+                          capture_output=True, text=True, timeout=300, env={**os.environ, "PYTHONPATH": str(ROOT)})
     assert done.returncode == 0, done.stderr
     after = snapshot(*watched)
     new = [p for p in changed(before, after) if not p.startswith(str(tmp_path.parent))]
