@@ -80,23 +80,26 @@ class PipelineResult:
         raise KeyError(name)
 
 
-def detect_task(rgb: np.ndarray, gray: np.ndarray | None = None) -> tuple[str, str]:
+def detect_task(rgb: np.ndarray, gray: np.ndarray | None = None) -> tuple[str, str, Layout | None]:
     """Tell a single-beat image from a 12-lead page by its size and structure.
 
     Returns
     -------
     task, reason : str, str
+    layout : Layout or None
+        The layout found on the page as it is (not levelled), when one was searched for.
     """
     height, width = rgb.shape[:2]
     if width < MIN_TWELVE_LEAD_WIDTH_PX:
-        return BEAT, f"the image is {width} px wide, too small for a 12-lead page"
+        return BEAT, f"the image is {width} px wide, too small for a 12-lead page", None
     gray = to_grayscale(rgb) if gray is None else gray
     layout = detect_layout(gray, rgb)
     if layout.confidence >= 0.5:
-        return TWELVE_LEAD, f"a 12-lead layout was found (confidence {layout.confidence:.2f})"
+        return TWELVE_LEAD, f"a 12-lead layout was found (confidence {layout.confidence:.2f})", layout
     if len(layout.separators) == 0 and width / height > 1.2 and width < 1000:
-        return BEAT, "no 12-lead layout was found; read as one trace"
-    return TWELVE_LEAD, f"the page is large; read as a 12-lead page (layout confidence {layout.confidence:.2f})"
+        return BEAT, "no 12-lead layout was found; read as one trace", layout
+    reason = f"the page is large; read as a 12-lead page (layout confidence {layout.confidence:.2f})"
+    return TWELVE_LEAD, reason, layout
 
 
 def _resolve_threshold(smoothed: np.ndarray, threshold: str | float) -> float:
@@ -165,8 +168,9 @@ def run_pipeline(image: ImageSource, task: str = TWELVE_LEAD, sigma: float = 1.0
     gray_original = to_grayscale(rgb)
     lap("grayscale")
     reason = "chosen by the user"
+    unlevelled_layout = None
     if task == "auto":
-        task, reason = detect_task(rgb, gray_original)
+        task, reason, unlevelled_layout = detect_task(rgb, gray_original)
         lap("task_detection")
     spec = TASK_SPECS[task]
     method = threshold if isinstance(threshold, str) else "manual"
@@ -190,7 +194,8 @@ def run_pipeline(image: ImageSource, task: str = TWELVE_LEAD, sigma: float = 1.0
         deskewed = rotate_image(rgb, angle)
         gray = to_grayscale(deskewed) if deskewed is not rgb else gray_original
         lap("deskew")
-        layout = detect_layout(gray, deskewed)
+        # A level page's layout was already found while detecting the task: do not search twice.
+        layout = unlevelled_layout if deskewed is rgb and unlevelled_layout else detect_layout(gray, deskewed)
         lap("layout")
         if layout.confidence < 0.5:
             warnings.append("This does not look like a 12-lead report: " + "; ".join(layout.warnings) + ".")

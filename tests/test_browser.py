@@ -97,7 +97,9 @@ def test_upload_a_sample_and_see_the_verdict(dashboard_url, browser, tmp_path):
     page.locator("input[type=file]").first.set_input_files(str(upload))
     page.get_by_text("Verdict").first.wait_for(timeout=90_000)
     page.get_by_text("CNN and CRNN").first.wait_for(timeout=30_000)
-    assert page.locator(".js-plotly-plot").count() >= 3  # both heatmaps and the combined chart
+    charts = page.locator('[data-testid="stPlotlyChart"]')
+    charts.nth(3).wait_for(timeout=60_000)  # histogram, both heatmaps and the combined chart at least
+    assert charts.count() >= 4
     assert copies_of(upload.read_bytes(), *watched) == copies_before  # the upload was never written to disk
     out = screenshot_dir(tmp_path)
     page.screenshot(path=str(out / "analyze.png"), full_page=False)
