@@ -18,20 +18,26 @@ def gradcam_heatmaps(loaded_model, inputs: np.ndarray, class_index: int) -> np.n
     import keras
     import tensorflow as tf
 
-    model = loaded_model.model
-    if not hasattr(loaded_model, "_gradcam_model"):
-        loaded_model._gradcam_model = keras.Model(
-            model.inputs, [model.get_layer(GRADCAM_LAYER).output, model.output]
-        )
+    if not hasattr(loaded_model, "_gradcam"):
+        model = loaded_model.model
+        features_and_probs = keras.Model(model.inputs, [model.get_layer(GRADCAM_LAYER).output, model.output])
+
+        # A compiled graph: run eagerly, the CRNN's recurrent layer makes this take seconds.
+        @tf.function(input_signature=[tf.TensorSpec((None, *inputs.shape[1:3], 1), tf.float32),
+                                      tf.TensorSpec((None, None), tf.float32), tf.TensorSpec((), tf.int32)])
+        def class_activation(images, leads, index):
+            with tf.GradientTape() as tape:
+                features, probs = features_and_probs([images, leads], training=False)
+                score = probs[:, index]
+            grads = tape.gradient(score, features)
+            weights = tf.reduce_mean(grads, axis=(1, 2), keepdims=True)
+            return tf.nn.relu(tf.reduce_sum(weights * features, axis=-1))
+
+        loaded_model._gradcam = class_activation
     images = tf.convert_to_tensor(np.asarray(inputs, np.float32)[..., None])
     leads = tf.convert_to_tensor(loaded_model.lead_ids(len(inputs)))
     with loaded_model._lock:
-        with tf.GradientTape() as tape:
-            features, probs = loaded_model._gradcam_model([images, leads], training=False)
-            score = probs[:, class_index]
-        grads = tape.gradient(score, features)
-    weights = tf.reduce_mean(grads, axis=(1, 2), keepdims=True)
-    cams = tf.nn.relu(tf.reduce_sum(weights * features, axis=-1)).numpy()
+        cams = loaded_model._gradcam(images, leads, tf.constant(class_index, tf.int32)).numpy()
     height, width = inputs.shape[1:3]
     out = np.zeros((len(cams), height, width), np.float32)
     for i, cam in enumerate(cams):
