@@ -65,5 +65,5 @@ def build_crnn(input_shape: tuple[int, int], n_leads: int, n_classes: int,
 
 
 BUILDERS = {"cnn": build_cnn, "crnn": build_crnn}
-#: Convolution widths per task: 12-lead pages are few and subtle, beats many and simple.
-FILTERS: dict[str, tuple[int, int, int, int]] = {"twelve_lead": (16, 32, 64, 96), "beat": (8, 16, 32, 64)}
+#: Convolution widths per task: 12-lead pages are few (a small net overfits less); beats are many.
+FILTERS: dict[str, tuple[int, int, int, int]] = {"twelve_lead": (16, 32, 64, 96), "beat": (16, 32, 64, 128)}

@@ -25,9 +25,9 @@ from ecg_pipeline.constants import MODEL_KINDS, TASK_SPECS  # noqa: E402
 from ecg_pipeline.data import attach_split, list_labelled_images, read_split, sha256_of_file  # noqa: E402
 from ecg_pipeline.features import dataset_inputs  # noqa: E402
 
-DEFAULTS = {  # per task: distorted copies per training image, epochs, images per batch
-    "twelve_lead": {"copies": 0, "epochs": 45, "batch_size": 8, "patience": 12},
-    "beat": {"copies": 0, "epochs": 12, "batch_size": 64, "patience": 4},
+DEFAULTS = {  # per task: distorted copies per training image, epochs, images per batch, class-weight softening
+    "twelve_lead": {"copies": 0, "epochs": 45, "batch_size": 8, "patience": 12, "class_weight_power": 1.0},
+    "beat": {"copies": 0, "epochs": 24, "batch_size": 64, "patience": 6, "class_weight_power": 0.5},
 }
 
 
@@ -66,7 +66,8 @@ def main() -> None:
     preprocessing_s = time.time() - started
     started = time.time()
     model, history = train_model(args.task, args.model, train_xy, val_xy, epochs=settings["epochs"],
-                                 batch_size=settings["batch_size"], patience=settings["patience"], seed=args.seed)
+                                 batch_size=settings["batch_size"], patience=settings["patience"], seed=args.seed,
+                                 class_weight_power=settings["class_weight_power"])
     training_s = time.time() - started
     path = model_path(args.task, args.model, args.out)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -90,6 +91,7 @@ def main() -> None:
             "distorted_copies_per_training_image": settings["copies"],
             "epochs_run": len(history.get("loss", [])),
             "batch_size": settings["batch_size"],
+            "class_weight_power": settings["class_weight_power"],
             "seed": args.seed,
             "preprocessing_seconds": round(preprocessing_s, 1),
             "training_seconds": round(training_s, 1),
