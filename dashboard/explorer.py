@@ -7,7 +7,7 @@ import streamlit as st
 
 from dashboard import widgets
 from ecg_pipeline.constants import TASK_SPECS
-from ecg_pipeline.render import draw_lead_boxes
+from ecg_pipeline.render import draw_lead_boxes, lead_picture, preview
 
 STAGES: tuple[str, ...] = ("Original", "Grayscale", "Lead split", "Gaussian smoothing", "Otsu threshold",
                            "Binary trace", "Model input", "Probabilities")
@@ -47,25 +47,25 @@ def show_stage(stage: str, analysis, lead_name: str | None) -> None:
     result = analysis.pipeline
     lead = result.lead(lead_name) if lead_name else result.leads[0]
     if stage == "Original":
-        st.image(result.original, width="stretch", caption=f"As loaded ({result.original.shape[1]} x "
+        st.image(preview(result.original), width="stretch", caption=f"As loaded ({result.original.shape[1]} x "
                  f"{result.original.shape[0]} px); straightened by {result.rotation_degrees:+.2f}°")
     elif stage == "Grayscale":
-        st.image(result.grayscale, width="stretch", caption="Grayscale: 0 = black, 255 = white")
+        st.image(preview(result.grayscale), width="stretch", caption="Grayscale: 0 = black, 255 = white")
     elif stage == "Lead split":
         if result.layout is not None:
             st.metric("Layout confidence", f"{result.layout_confidence:.2f}")
-        st.image(draw_lead_boxes(result), width="stretch", caption="Lead boxes found on the page")
+        st.image(preview(draw_lead_boxes(result)), width="stretch", caption="Lead boxes found on the page")
     elif stage == "Gaussian smoothing":
         left, right = st.columns(2)
-        left.image(widgets.lead_picture(lead, "raw"), width="stretch", caption=f"{lead.name}: raw crop")
-        right.image(widgets.lead_picture(lead, "smoothed"), width="stretch",
+        left.image(lead_picture(lead, "raw"), width="stretch", caption=f"{lead.name}: raw crop")
+        right.image(lead_picture(lead, "smoothed"), width="stretch",
                     caption=f"{lead.name}: smoothed, sigma {result.sigma:g}")
     elif stage == "Otsu threshold":
         widgets.show_histogram(lead)
     elif stage == "Binary trace":
         left, right = st.columns(2)
-        left.image(widgets.lead_picture(lead, "smoothed"), width="stretch", caption=f"{lead.name}: smoothed")
-        right.image(widgets.lead_picture(lead, "binary"), width="stretch", caption=f"{lead.name}: binary")
+        left.image(lead_picture(lead, "smoothed"), width="stretch", caption=f"{lead.name}: smoothed")
+        right.image(lead_picture(lead, "binary"), width="stretch", caption=f"{lead.name}: binary")
     elif stage == "Model input":
         height, width = TASK_SPECS[result.task].input_shape
         picture = (255 - np.clip(lead.model_input, 0, 1) * 255).astype(np.uint8)

@@ -10,14 +10,14 @@ import numpy as np
 import streamlit as st
 
 from dashboard import charts, state, tables
-from ecg_pipeline.constants import LAYOUT_ROWS, TASK_SPECS
+from ecg_pipeline.constants import TASK_SPECS
 from ecg_pipeline.errors import EcgError
-from ecg_pipeline.render import binary_image, draw_lead_boxes
+from ecg_pipeline.render import draw_lead_boxes, lead_montage, lead_picture, preview
 
 LOG = logging.getLogger(__name__)
 NOT_A_DEVICE = ("This is a research and teaching prototype, **not a medical device**: do not use it for "
                 "diagnosis or treatment decisions.")
-LEAD_VIEWS: dict[str, str] = {"raw": "Raw crop", "smoothed": "Gaussian-smoothed", "binary": "Binary trace"}
+VIEW_LABELS: dict[str, str] = {"raw": "Raw crop", "smoothed": "Gaussian-smoothed", "binary": "Binary trace"}
 
 
 def run_page(main: Callable[[], None]) -> None:
@@ -32,29 +32,13 @@ def run_page(main: Callable[[], None]) -> None:
                  f"page. (Details: {type(exc).__name__}: {exc})")
 
 
-def lead_picture(lead, view: str) -> np.ndarray:
-    """One stage of a lead as a ``uint8`` picture: ``raw``, ``smoothed`` or ``binary``."""
-    if view == "raw":
-        return lead.raw
-    if view == "smoothed":
-        return np.clip(lead.smoothed, 0, 255).astype(np.uint8)
-    return binary_image(lead)
-
-
 def lead_grid(result, view: str) -> None:
-    """All leads of one stage, in the printed 3 x 4 layout with the rhythm strip below."""
+    """All leads of one stage as one picture, in the printed 3 x 4 layout with the rhythm strip below."""
     if len(result.leads) == 1:
         st.image(lead_picture(result.leads[0], view), caption=result.leads[0].name, width="stretch")
         return
-    placed = set()
-    for row in LAYOUT_ROWS:
-        for column, name in zip(st.columns(len(row)), row, strict=True):
-            if name in result.lead_names:
-                column.image(lead_picture(result.lead(name), view), caption=name, width="stretch")
-                placed.add(name)
-    for lead in result.leads:
-        if lead.name not in placed:
-            st.image(lead_picture(lead, view), caption=f"{lead.name} (10 s strip)", width="stretch")
+    st.image(lead_montage(result, view), caption=f"{VIEW_LABELS[view]}: each lead as cut from the page",
+             width="stretch")
 
 
 def show_task(result, requested: str) -> None:
@@ -76,14 +60,14 @@ def show_page_overview(result) -> None:
     cols[2].metric("Leads", len(result.leads))
     cols[3].metric("Pipeline time", f"{sum(result.timings_ms.values()):.0f} ms")
     left, right = st.columns(2)
-    left.image(draw_lead_boxes(result), width="stretch",
+    left.image(preview(draw_lead_boxes(result)), width="stretch",
                caption=f"Original with lead boxes (deskewed by {result.rotation_degrees:+.2f}°)")
-    right.image(result.grayscale, caption="Grayscale", width="stretch")
+    right.image(preview(result.grayscale), caption="Grayscale", width="stretch")
 
 
 def show_lead_stages(result) -> None:
     """Raw / smoothed / binary of every lead, one tab per stage."""
-    for tab, view in zip(st.tabs(list(LEAD_VIEWS.values())), LEAD_VIEWS, strict=True):
+    for tab, view in zip(st.tabs(list(VIEW_LABELS.values())), VIEW_LABELS, strict=True):
         with tab:
             lead_grid(result, view)
 

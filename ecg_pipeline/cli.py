@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from .constants import MODEL_KINDS, TASK_SPECS, TASKS
@@ -51,6 +54,21 @@ def predict_rows(path: Path, task: str, kinds: tuple[str, ...]) -> list[dict]:
     return rows
 
 
+def predict_files(files: list[Path], task: str, kinds: tuple[str, ...],
+                  workers: int | None = None) -> Iterator[list[dict]]:
+    """``predict_rows`` of each file, in order, over a few threads.
+
+    Decoding and the OpenCV / TensorFlow work release the GIL, so one image's preprocessing runs while
+    another's models do; the models are shared between the threads (see ``inference.load_model``).
+    """
+    workers = workers or min(4, os.cpu_count() or 1)
+    if workers == 1 or len(files) < 2:
+        yield from (predict_rows(path, task, kinds) for path in files)
+        return
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        yield from pool.map(lambda path: predict_rows(path, task, kinds), files)
+
+
 def command_predict(args: argparse.Namespace) -> int:
     import csv
 
@@ -68,8 +86,9 @@ def command_predict(args: argparse.Namespace) -> int:
             rows.extend({"path": raw, "task": "", "model": kind, "predicted_class": "",
                          "error": "No image files in this folder."} for kind in kinds)
         files.extend(found)
-    for number, path in enumerate(files, start=1):
-        rows.extend(predict_rows(path, args.task, kinds))
+    for number, (path, file_rows) in enumerate(zip(files, predict_files(files, args.task, kinds, args.workers),
+                                                   strict=True), start=1):
+        rows.extend(file_rows)
         if args.progress:
             print(f"[{number}/{len(files)}] {path}", file=sys.stderr)
     tasks = list(TASKS) if args.task == "auto" else [args.task]
@@ -114,6 +133,8 @@ def build_parser() -> argparse.ArgumentParser:
     predict.add_argument("--model", choices=[*MODEL_KINDS, "both"], default="both")
     predict.add_argument("--format", choices=["csv", "json"], default="csv")
     predict.add_argument("--progress", action="store_true", help="report each file on stderr")
+    predict.add_argument("--workers", type=int, default=None,
+                         help="images analysed at once (default: the CPU count, at most 4)")
     predict.set_defaults(handler=command_predict)
     stages = sub.add_parser("stages", help="write every preprocessing stage of one image as PNG")
     stages.add_argument("image")

@@ -8,9 +8,13 @@ import cv2
 import numpy as np
 from PIL import Image
 
+from .constants import LAYOUT_ROWS
 from .pipeline import LeadStages, PipelineResult
 
 BOX_COLOUR = (0, 102, 204)
+#: Widest picture the dashboard sends to a browser: wider only costs encoding and transfer time.
+PREVIEW_WIDTH = 1400
+LEAD_VIEWS: tuple[str, ...] = ("raw", "smoothed", "binary")
 
 
 def draw_lead_boxes(result: PipelineResult) -> np.ndarray:
@@ -29,6 +33,58 @@ def draw_lead_boxes(result: PipelineResult) -> np.ndarray:
 def binary_image(lead: LeadStages) -> np.ndarray:
     """A lead's binary trace as black ink on white, ``uint8``."""
     return np.where(lead.binary, 0, 255).astype(np.uint8)
+
+
+def lead_picture(lead: LeadStages, view: str) -> np.ndarray:
+    """One stage of a lead as a ``uint8`` picture: ``raw``, ``smoothed`` or ``binary``."""
+    if view == "raw":
+        return lead.raw
+    if view == "smoothed":
+        return np.clip(lead.smoothed, 0, 255).astype(np.uint8)
+    if view == "binary":
+        return binary_image(lead)
+    raise ValueError(f"unknown view {view!r}; expected one of {LEAD_VIEWS}")
+
+
+def preview(image: np.ndarray, max_width: int = PREVIEW_WIDTH) -> np.ndarray:
+    """``image`` shrunk (area-averaged) to at most ``max_width`` pixels wide; smaller images are unchanged."""
+    height, width = image.shape[:2]
+    if width <= max_width:
+        return image
+    size = (max_width, max(1, round(height * max_width / width)))
+    return cv2.resize(image, size, interpolation=cv2.INTER_AREA)
+
+
+def lead_montage(result: PipelineResult, view: str, width: int = PREVIEW_WIDTH, gap: int = 6) -> np.ndarray:
+    """All leads of one stage in one picture, laid out as printed (3 x 4, then the rhythm strip), each
+    labelled with its name. One picture instead of thirteen keeps the dashboard quick to draw.
+
+    Examples
+    --------
+    >>> montage = lead_montage(run_pipeline(page), "binary")  # doctest: +SKIP
+    >>> montage.shape[1]
+    1400
+    """
+    names = result.lead_names
+    rows = [[n for n in row if n in names] for row in LAYOUT_ROWS]
+    rows = [row for row in rows if row]
+    placed = {n for row in rows for n in row}
+    rows += [[lead.name] for lead in result.leads if lead.name not in placed]
+    bands = []
+    for row in rows:
+        cell_width = (width - gap * (len(row) - 1)) // len(row)
+        pictures = [lead_picture(result.lead(name), view) for name in row]
+        height = max(1, round(max(p.shape[0] * cell_width / p.shape[1] for p in pictures)))
+        band = np.full((height, width), 255, np.uint8)
+        for i, (name, picture) in enumerate(zip(row, pictures, strict=True)):
+            cell = cv2.resize(picture, (cell_width, height), interpolation=cv2.INTER_AREA)
+            left = i * (cell_width + gap)
+            band[:, left:left + cell_width] = cell
+            (text_width, _), _ = cv2.getTextSize(name, cv2.FONT_HERSHEY_SIMPLEX, 0.7, 2)
+            cv2.rectangle(band, (left, 0), (left + text_width + 12, 30), 225, -1)
+            cv2.putText(band, name, (left + 6, 22), cv2.FONT_HERSHEY_SIMPLEX, 0.7, 0, 2, cv2.LINE_AA)
+        bands += [band, np.full((gap, width), 200, np.uint8)]
+    return np.vstack(bands[:-1])
 
 
 def histogram_image(lead: LeadStages, width: int = 512, height: int = 200) -> np.ndarray:
@@ -56,10 +112,10 @@ def stage_images(result: PipelineResult) -> dict[str, np.ndarray]:
     images["04_lead_boxes"] = draw_lead_boxes(result)
     for index, lead in enumerate(result.leads, start=1):
         prefix = f"{10 + index:02d}_{lead.name}"
-        images[f"{prefix}_a_raw"] = lead.raw
-        images[f"{prefix}_b_smoothed"] = np.clip(lead.smoothed, 0, 255).astype(np.uint8)
+        images[f"{prefix}_a_raw"] = lead_picture(lead, "raw")
+        images[f"{prefix}_b_smoothed"] = lead_picture(lead, "smoothed")
         images[f"{prefix}_c_histogram"] = histogram_image(lead)
-        images[f"{prefix}_d_binary"] = binary_image(lead)
+        images[f"{prefix}_d_binary"] = lead_picture(lead, "binary")
         images[f"{prefix}_e_model_input"] = (255 - lead.model_input * 255).astype(np.uint8)
     return images
 

@@ -160,12 +160,12 @@ def main() -> None:
     rows["reference recipe preprocessing (from file bytes)"] = median_ms(lambda: reference_preprocess(data),
                                                                       max(5, args.repeats // 3))
 
-    from ecg_pipeline.cli import predict_rows
+    from ecg_pipeline.cli import predict_files
 
     paths = (shared * 2)[: args.batch] if shared else [ROOT / "data" / "samples" / "twelve_lead_normal_1.jpg"] * 4
     start = time.perf_counter()
-    for path in paths:
-        predict_rows(Path(path), "auto", MODEL_KINDS)
+    for _ in predict_files([Path(p) for p in paths], "auto", MODEL_KINDS):
+        pass
     batch_s = time.perf_counter() - start
     throughput = len(paths) / batch_s
 

@@ -75,3 +75,16 @@ def test_stages_on_a_bad_file_says_why(tmp_path):
     bad.write_bytes(b"")
     done = run_cli("stages", str(bad), "--out", str(tmp_path / "out"))
     assert done.returncode == 2 and "empty" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_predict_files_over_threads_matches_one_at_a_time(sample_manifest):
+    from pathlib import Path
+
+    from ecg_pipeline.cli import predict_files
+
+    files = [SAMPLES / f for f in sample_manifest["file"]] + [Path("no/such/file.png")]
+    serial = list(predict_files(files, "auto", ("cnn", "crnn"), workers=1))
+    threaded = list(predict_files(files, "auto", ("cnn", "crnn"), workers=3))
+    assert [rows[0]["path"] for rows in threaded] == [str(f) for f in files]  # order kept
+    assert threaded == serial
+    assert threaded[-1][0]["error"]

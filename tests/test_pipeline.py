@@ -69,3 +69,22 @@ def test_unknown_task_and_bad_sigma_are_refused(normal_page):
         run_pipeline(normal_page, task="holter")
     with pytest.raises(ValueError, match="sigma"):
         run_pipeline(normal_page, sigma=-1)
+
+
+def test_lead_montage_places_every_lead_as_printed(normal_page):
+    from ecg_pipeline.render import PREVIEW_WIDTH, lead_montage, preview
+
+    result = run_pipeline(normal_page)
+    montage = lead_montage(result, "binary")
+    assert montage.dtype == np.uint8 and montage.shape[1] == PREVIEW_WIDTH
+    # four printed rows (3 x 4 leads, then the rhythm strip), separated by grey gaps
+    gap_rows = np.flatnonzero((montage == 200).all(axis=1))
+    assert len(np.split(gap_rows, np.flatnonzero(np.diff(gap_rows) > 1) + 1)) == 3
+    # every cell of the first row carries ink of its lead's trace
+    first_band = montage[30:gap_rows[0]]
+    cell = PREVIEW_WIDTH // 4
+    assert all((first_band[:, i * cell + 10:(i + 1) * cell - 10] < 128).mean() > 0.002 for i in range(4))
+    assert not np.array_equal(montage, lead_montage(result, "raw"))
+    with pytest.raises(ValueError, match="unknown view"):
+        lead_montage(result, "sideways")
+    assert preview(result.original).shape[1] == min(PREVIEW_WIDTH, result.original.shape[1])
