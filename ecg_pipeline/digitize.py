@@ -67,7 +67,7 @@ def digitize_lead(binary: np.ndarray, px_per_mm: float) -> Trace:
 
     Examples
     --------
-    >>> lead = np.zeros((50, 100), bool); lead[25, :] = True; lead[15:26, 50] = True
+    >>> lead = np.zeros((50, 100), bool); lead[25, :60] = True; lead[15, 60:] = True  # a 2 mm step
     >>> trace = digitize_lead(lead, px_per_mm=5.0)
     >>> round(float(trace.millivolts.max()), 1), round(float(trace.seconds[-1]), 2)
     (0.2, 0.79)

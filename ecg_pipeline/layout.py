@@ -16,6 +16,7 @@ import numpy as np
 from scipy.signal import find_peaks
 
 from .constants import LAYOUT_ROWS, N_LAYOUT_COLUMNS, RHYTHM_LEAD
+from .stages import shrink
 
 Box = tuple[int, int, int, int]  # (top, bottom, left, right), pixels, bottom/right exclusive
 
@@ -79,7 +80,7 @@ def estimate_rotation(gray: np.ndarray, max_degrees: float = 3.0) -> float:
         The page's rotation, counter-clockwise positive; ``rotate_image(gray, angle)`` levels it.
     """
     scale = min(1.0, 800.0 / gray.shape[1])
-    small = cv2.resize(gray, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA) if scale < 1 else gray
+    small = shrink(gray, scale)
     ys, xs = np.nonzero(dark_mask(small))
     if len(ys) < 50:
         return 0.0
@@ -194,10 +195,10 @@ def detect_layout(gray: np.ndarray, rgb: np.ndarray | None = None) -> Layout:
     """
     height, width = gray.shape
     scale = min(1.0, WORKING_WIDTH / width)
-    small = cv2.resize(gray, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA) if scale < 1 else gray
+    small = shrink(gray, scale)
     small_rgb = None
     if rgb is not None:
-        small_rgb = cv2.resize(rgb, (small.shape[1], small.shape[0]), interpolation=cv2.INTER_AREA)
+        small_rgb = shrink(rgb, scale)
     sh, sw = small.shape
     warnings: list[str] = []
     confidence = 1.0

@@ -102,11 +102,11 @@ def detect_task(rgb: np.ndarray, gray: np.ndarray | None = None) -> tuple[str, s
     return TWELVE_LEAD, reason, layout
 
 
-def _resolve_threshold(smoothed: np.ndarray, threshold: str | float) -> float:
+def _resolve_threshold(histogram: tuple[np.ndarray, np.ndarray], threshold: str | float) -> float:
     if isinstance(threshold, str):
         if threshold != "otsu":
             raise ValueError(f"Unknown threshold method {threshold!r}: use 'otsu' or a number.")
-        return otsu_threshold(smoothed)
+        return otsu_threshold(hist=histogram)
     return float(threshold)
 
 
@@ -115,10 +115,11 @@ def process_lead(name: str, box: tuple[int, int, int, int], gray: np.ndarray, si
     """Crop, smooth, threshold and binarise one lead, keeping every stage."""
     raw = crop(gray, box)
     smoothed = gaussian_smooth(raw, sigma)
-    value = _resolve_threshold(smoothed, threshold)
+    histogram = intensity_histogram(smoothed)
+    value = _resolve_threshold(histogram, threshold)
     binary = binarize(smoothed, value)
-    return LeadStages(name=name, box=box, raw=raw, smoothed=smoothed, threshold=value,
-                      histogram=intensity_histogram(smoothed), binary=binary,
+    return LeadStages(name=name, box=box, raw=raw, smoothed=smoothed, threshold=value, histogram=histogram,
+                      binary=binary,
                       model_input=model_input(binary, input_shape))
 
 

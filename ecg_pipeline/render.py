@@ -10,6 +10,7 @@ from PIL import Image
 
 from .constants import LAYOUT_ROWS
 from .pipeline import LeadStages, PipelineResult
+from .stages import shrink
 
 BOX_COLOUR = (0, 102, 204)
 #: Widest picture the dashboard sends to a browser: wider only costs encoding and transfer time.
@@ -48,11 +49,7 @@ def lead_picture(lead: LeadStages, view: str) -> np.ndarray:
 
 def preview(image: np.ndarray, max_width: int = PREVIEW_WIDTH) -> np.ndarray:
     """``image`` shrunk (area-averaged) to at most ``max_width`` pixels wide; smaller images are unchanged."""
-    height, width = image.shape[:2]
-    if width <= max_width:
-        return image
-    size = (max_width, max(1, round(height * max_width / width)))
-    return cv2.resize(image, size, interpolation=cv2.INTER_AREA)
+    return shrink(image, max_width / image.shape[1])
 
 
 def lead_montage(result: PipelineResult, view: str, width: int = PREVIEW_WIDTH, gap: int = 6) -> np.ndarray:
@@ -61,8 +58,9 @@ def lead_montage(result: PipelineResult, view: str, width: int = PREVIEW_WIDTH, 
 
     Examples
     --------
-    >>> montage = lead_montage(run_pipeline(page), "binary")  # doctest: +SKIP
-    >>> montage.shape[1]
+    >>> from ecg_pipeline import run_pipeline
+    >>> from ecg_pipeline.synth import render_twelve_lead_page
+    >>> lead_montage(run_pipeline(render_twelve_lead_page("normal", seed=0)), "binary").shape[1]
     1400
     """
     names = result.lead_names

@@ -11,7 +11,7 @@ def to_grayscale(rgb: np.ndarray) -> np.ndarray:
 
     Examples
     --------
-    >>> to_grayscale(np.full((2, 2, 3), 255, np.uint8))[0, 0]
+    >>> int(to_grayscale(np.full((2, 2, 3), 255, np.uint8))[0, 0])
     255
     """
     return cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY)
@@ -30,7 +30,7 @@ def gaussian_smooth(image: np.ndarray, sigma: float = 1.0) -> np.ndarray:
 
     Examples
     --------
-    >>> gaussian_smooth(np.full((5, 5), 200, np.uint8), 1.0)[2, 2]
+    >>> float(gaussian_smooth(np.full((5, 5), 200, np.uint8), 1.0)[2, 2])
     200.0
     """
     image = image.astype(np.float32)
@@ -40,13 +40,47 @@ def gaussian_smooth(image: np.ndarray, sigma: float = 1.0) -> np.ndarray:
                             borderType=cv2.BORDER_REPLICATE)
 
 
+def shrink(image: np.ndarray, scale: float) -> np.ndarray:
+    """``image`` resized by ``scale`` (< 1) with area averaging, so thin lines fade rather than vanish.
+
+    OpenCV's area resize is fast for whole-number factors and some twenty times slower for others, so
+    the image is first shrunk by the largest whole factor, then by what is left.
+
+    Examples
+    --------
+    >>> shrink(np.zeros((1572, 2213), np.uint8), 0.497).shape
+    (781, 1100)
+    """
+    if scale >= 1:
+        return image
+    height, width = image.shape[:2]
+    size = (max(1, round(width * scale)), max(1, round(height * scale)))
+    factor = int(1.0 / scale)
+    if factor >= 2:
+        image = cv2.resize(image, None, fx=1.0 / factor, fy=1.0 / factor, interpolation=cv2.INTER_AREA)
+    if image.shape[1::-1] == size:
+        return image
+    return cv2.resize(image, size, interpolation=cv2.INTER_AREA)
+
+
 def intensity_histogram(image: np.ndarray, nbins: int = 256) -> tuple[np.ndarray, np.ndarray]:
-    """Histogram of intensities on 0-255: ``(counts, bin_centres)``."""
-    counts, edges = np.histogram(image, bins=nbins, range=(0.0, 256.0))
+    """Histogram of intensities on 0-255 in ``nbins`` equal bins: ``(counts, bin_centres)``.
+
+    Examples
+    --------
+    >>> counts, centres = intensity_histogram(np.array([[0, 0, 255]], np.uint8))
+    >>> int(counts[0]), int(counts[255]), float(centres[0])
+    (2, 1, 0.5)
+    """
+    image = np.ascontiguousarray(image, dtype=np.float32)
+    # cv2.calcHist counts the same bins as np.histogram(range=(0, 256)), some twenty times faster
+    counts = cv2.calcHist([image], [0], None, [nbins], [0.0, 256.0]).ravel().astype(np.int64)
+    edges = np.linspace(0.0, 256.0, nbins + 1)
     return counts, (edges[:-1] + edges[1:]) / 2.0
 
 
-def otsu_threshold(image: np.ndarray, nbins: int = 256) -> float:
+def otsu_threshold(image: np.ndarray | None = None, nbins: int = 256, *,
+                   hist: tuple[np.ndarray, np.ndarray] | None = None) -> float:
     """Otsu's threshold: the intensity that maximises the between-class variance.
 
     Parameters
@@ -55,6 +89,8 @@ def otsu_threshold(image: np.ndarray, nbins: int = 256) -> float:
         Intensities on the 0-255 scale.
     nbins : int
         Number of histogram bins.
+    hist : (counts, bin_centres), optional
+        The image's ``intensity_histogram``, when it is already at hand.
 
     Returns
     -------
@@ -72,12 +108,12 @@ def otsu_threshold(image: np.ndarray, nbins: int = 256) -> float:
     >>> 10 < otsu_threshold(image) < 240
     True
     """
-    counts, centres = intensity_histogram(image, nbins)
+    counts, centres = hist if hist is not None else intensity_histogram(image, nbins)
     counts = counts.astype(np.float64)
     total = counts.sum()
     if total == 0 or np.count_nonzero(counts) < 2:
         # One grey level only: nothing is darker than the rest, so nothing is ink.
-        return float(np.min(image)) if total else 128.0
+        return float(centres[np.argmax(counts)] - 0.5) if total else 128.0
     weight_low = np.cumsum(counts)
     weight_high = total - weight_low
     mean_low = np.cumsum(counts * centres) / np.maximum(weight_low, 1e-12)
