@@ -103,17 +103,20 @@ class ImageLevelF1(keras.callbacks.Callback):
 def train_model(task: str, kind: str, train: tuple[np.ndarray, np.ndarray],
                 validation: tuple[np.ndarray, np.ndarray], epochs: int = 30, batch_size: int = 8,
                 learning_rate: float = 1e-3, patience: int = 8, seed: int = 0, class_weight_power: float = 1.0,
-                verbose: int = 2) -> tuple[keras.Model, dict]:
+                initial_weights: list[np.ndarray] | None = None, verbose: int = 2) -> tuple[keras.Model, dict]:
     """Train one per-lead model on whole images; return it (best validation weights restored) and its history.
 
     ``train`` and ``validation`` are (inputs (n_images, n_leads, H, W), class indices).
     ``class_weight_power`` softens the balanced class weights (1: fully balanced, 0.5: their square root,
     0: none); fully balanced weights on a 20:1 imbalance trade too much precision on the big classes.
+    ``initial_weights`` continue training a saved model of the same architecture instead of starting afresh.
     """
     set_seeds(seed)
     spec = TASK_SPECS[task]
     n_leads, n_classes = len(spec.leads), len(spec.classes)
     model = BUILDERS[kind](spec.input_shape, n_leads, n_classes, FILTERS[task])
+    if initial_weights is not None:
+        model.set_weights(initial_weights)
     trainer = image_model(model, n_leads, spec.input_shape)
     trainer.compile(optimizer=keras.optimizers.Adam(learning_rate), loss="categorical_crossentropy",
                     metrics=["accuracy"])

@@ -46,26 +46,39 @@ def image_probabilities(loaded, inputs: np.ndarray) -> np.ndarray:
     return np.stack([aggregate_probabilities(loaded.predict(x.astype(np.float32))) for x in inputs])
 
 
-def robustness(task: str, test, loaded_models: dict, classes: list[str], clean: dict) -> dict:
-    """Macro-F1 of each model under each distortion and level, on the test split."""
+def distorted_inputs(job: tuple[str, str, int]) -> dict[tuple[str, str], np.ndarray]:
+    """Model inputs of one test image under every distortion and level (one process job per image)."""
     from ecg_pipeline.loading import load_image
     from ecg_pipeline.pipeline import run_pipeline
 
-    images = [load_image(p) for p in test["path"]]
+    path, task, seed = job
+    image = load_image(path)
+    inputs = {}
+    for kind_name in DISTORTION_LEVELS:
+        for level in LEVELS:
+            distorted = distort(image, kind_name, level, np.random.default_rng(seed))
+            inputs[kind_name, level] = run_pipeline(distorted, task=task).model_inputs.astype(np.float16)
+    return inputs
+
+
+def robustness(task: str, test, loaded_models: dict, classes: list[str], clean: dict) -> dict:
+    """Macro-F1 of each model under each distortion and level, on the test split."""
+    from concurrent.futures import ProcessPoolExecutor
+
     labels = np.array([classes.index(c) for c in test["class"]])
+    jobs = [(path, task, 7 + i) for i, path in enumerate(test["path"])]  # one fixed seed per image
+    with ProcessPoolExecutor() as pool:
+        per_image = list(pool.map(distorted_inputs, jobs, chunksize=2))
     table: dict = {kind: {"clean": clean[kind]} for kind in loaded_models}
     for kind_name in DISTORTION_LEVELS:
         for level in LEVELS:
-            rng = np.random.default_rng(7)
-            inputs = []
-            for image in images:
-                distorted = distort(image, kind_name, level, rng)
-                inputs.append(run_pipeline(distorted, task=task).model_inputs)
+            inputs = np.stack([image[kind_name, level] for image in per_image])
             for kind, loaded in loaded_models.items():
-                f1 = classification_metrics(image_probabilities(loaded, np.stack(inputs)), labels, classes)["macro_f1"]
+                f1 = classification_metrics(image_probabilities(loaded, inputs), labels, classes)["macro_f1"]
                 table[kind].setdefault(kind_name, {})[level] = round(f1, 4)
             print(f"{kind_name:15s} {level:9s} " + "  ".join(
-                f"{k}={table[k][kind_name][level]:.3f}" for k in loaded_models))
+                f"{k}={table[k][kind_name][level]:.3f} ({table[k][kind_name][level] - clean[k]:+.3f})"
+                for k in loaded_models))
     return table
 
 

@@ -41,6 +41,9 @@ def main() -> None:
     parser.add_argument("--patience", type=int, help="epochs without validation improvement before stopping")
     parser.add_argument("--sigma", type=float, default=1.0)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--learning-rate", type=float, default=1e-3)
+    parser.add_argument("--resume", action="store_true",
+                        help="continue training the saved model (its card keeps the earlier run's history)")
     parser.add_argument("--cache", default=".cache", help="folder for preprocessed inputs")
     parser.add_argument("--out", default=None, help="models folder (default: models/)")
     args = parser.parse_args()
@@ -64,10 +67,18 @@ def main() -> None:
     train_xy = dataset_inputs(train, args.task, args.sigma, settings["copies"], args.seed, args.cache)
     val_xy = dataset_inputs(validation, args.task, args.sigma, 0, args.seed, args.cache)
     preprocessing_s = time.time() - started
+    initial_weights, previous_runs = None, []
+    if args.resume:
+        previous = read_card(args.task, args.model, args.out) or {}
+        initial_weights = keras.saving.load_model(model_path(args.task, args.model, args.out)).get_weights()
+        previous_runs = previous.get("training", {}).get("previous_runs", []) + [
+            {k: previous.get("training", {}).get(k) for k in ("epochs_run", "training_seconds", "learning_rate",
+                                                             "history")} | {"sha256": previous.get("sha256")}]
     started = time.time()
     model, history = train_model(args.task, args.model, train_xy, val_xy, epochs=settings["epochs"],
                                  batch_size=settings["batch_size"], patience=settings["patience"], seed=args.seed,
-                                 class_weight_power=settings["class_weight_power"])
+                                 class_weight_power=settings["class_weight_power"],
+                                 learning_rate=args.learning_rate, initial_weights=initial_weights)
     training_s = time.time() - started
     path = model_path(args.task, args.model, args.out)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -92,6 +103,8 @@ def main() -> None:
             "epochs_run": len(history.get("loss", [])),
             "batch_size": settings["batch_size"],
             "class_weight_power": settings["class_weight_power"],
+            "learning_rate": args.learning_rate,
+            "previous_runs": previous_runs,
             "seed": args.seed,
             "preprocessing_seconds": round(preprocessing_s, 1),
             "training_seconds": round(training_s, 1),
