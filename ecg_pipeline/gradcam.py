@@ -24,7 +24,8 @@ def gradcam_heatmaps(loaded_model, inputs: np.ndarray, class_index: int) -> np.n
 
         # A compiled graph: run eagerly, the CRNN's recurrent layer makes this take seconds.
         @tf.function(input_signature=[tf.TensorSpec((None, *inputs.shape[1:3], 1), tf.float32),
-                                      tf.TensorSpec((None, None), tf.float32), tf.TensorSpec((), tf.int32)])
+                                      tf.TensorSpec((None, None), tf.float32), tf.TensorSpec((), tf.int32)],
+                     autograph=False)  # autograph would write generated source files into the temp folder
         def class_activation(images, leads, index):
             with tf.GradientTape() as tape:
                 features, probs = features_and_probs([images, leads], training=False)

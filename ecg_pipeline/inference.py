@@ -30,10 +30,12 @@ class LoadedModel:
         spec = TASK_SPECS[task]
         self._n_leads = len(spec.leads)
         # A compiled graph: eager calls run a recurrent layer step by step in Python (seconds, not ms).
+        # No autograph: it would write generated source files into the temp folder, and nothing here needs it.
         self._forward = tf.function(
             lambda images, leads: model([images, leads], training=False),
             input_signature=[tf.TensorSpec((None, *spec.input_shape, 1), tf.float32),
                              tf.TensorSpec((None, self._n_leads), tf.float32)],
+            autograph=False,
         )
 
     def lead_ids(self, n: int) -> np.ndarray:

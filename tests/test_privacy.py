@@ -32,18 +32,24 @@ def changed(before: dict, after: dict) -> list[str]:
     return sorted(p for p, v in after.items() if before.get(p) != v)
 
 
-def test_analyze_and_predict_write_nothing(sample_manifest, tmp_path):
-    watched = (ROOT, Path(tempfile.gettempdir()), Path.home())
+def test_analyze_and_predict_write_nothing(sample_manifest, tmp_path, monkeypatch):
+    # A temp folder of the test's own: the machine's shared /tmp also holds other programs' files.
+    private_tmp = tmp_path / "tmp"
+    private_tmp.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(private_tmp))
+    work = tmp_path / "work"
+    work.mkdir()
+    watched = (ROOT, private_tmp, Path.home())
     image = sample_path(sample_manifest, "twelve_lead")
     before = snapshot(*watched)
     analyze(image.read_bytes())
-    done = subprocess.run([sys.executable, "-m", "ecg_pipeline", "predict", str(image)], cwd=tmp_path,
-                          capture_output=True, text=True, timeout=300, env={**os.environ, "PYTHONPATH": str(ROOT)})
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "TMPDIR": str(private_tmp)}
+    done = subprocess.run([sys.executable, "-m", "ecg_pipeline", "predict", str(image)], cwd=work,
+                          capture_output=True, text=True, timeout=300, env=env)
     assert done.returncode == 0, done.stderr
     after = snapshot(*watched)
-    new = [p for p in changed(before, after) if not p.startswith(str(tmp_path.parent))]
-    assert new == []
-    assert list(tmp_path.iterdir()) == []  # not even in the working folder
+    assert changed(before, after) == []
+    assert list(work.iterdir()) == []  # not even in the working folder
 
 
 def test_the_app_keeps_uploads_in_memory():
