@@ -63,6 +63,21 @@ def get_model(task: str, kind: str):
     return _load_model(task, kind, directory, models_fingerprint(directory))
 
 
+def warm_models() -> None:
+    """Load every trained model now (once per process), so that a first upload does not wait for them.
+
+    Missing or broken models are skipped here; the analysis reports them where it needs them.
+    """
+    from ecg_pipeline.constants import MODEL_KINDS, TASKS
+
+    for task in TASKS:
+        for kind in MODEL_KINDS:
+            try:
+                get_model(task, kind)
+            except Exception:  # reported by the analysis that needs the model, with how to fix it
+                continue
+
+
 def model_cards(task: str) -> dict[str, dict]:
     """The cards of the task's models that have one, by model kind."""
     directory = models_dir()

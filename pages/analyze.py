@@ -18,6 +18,7 @@ def main() -> None:
                         horizontal=True, key="analyze_task")
         sigma = st.slider("Gaussian smoothing sigma (pixels)", 0.0, 4.0, 1.0, 0.25, key="analyze_sigma")
     if data is None:
+        state.warm_models()  # while the user picks a file, so that the first analysis does not wait for them
         return
     analysis = state.analyze_bytes(data, task, sigma, THRESHOLD)
     result = analysis.pipeline

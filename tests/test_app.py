@@ -260,3 +260,22 @@ def test_analyze_with_the_trained_models(monkeypatch):
     assert not at.exception and not at.error
     assert any(m.label == "Verdict" for m in at.metric)
     assert len(at.get("plotly_chart")) == 5
+
+
+@pytest.mark.parametrize("models", ["no_models", "with_models"])
+def test_waiting_for_an_upload_loads_the_models_first(models, request, monkeypatch):
+    import streamlit as st
+
+    from ecg_pipeline import inference
+    from ecg_pipeline.constants import MODEL_KINDS, TASKS
+
+    request.getfixturevalue(models)
+    st.cache_resource.clear()  # models loaded by earlier tests would hide whether this page loads them
+    monkeypatch.setattr(inference, "_cache", {})
+    at = page("analyze").run()
+    at.radio(key="analyze_source").set_value("upload").run()
+    assert not at.exception and not at.error
+    assert "Upload a 12-lead report page" in texts(at.info)
+    loaded = {(task, kind) for task, kind, _ in inference._cache}
+    expected = set() if models == "no_models" else {(t, k) for t in TASKS for k in MODEL_KINDS}
+    assert loaded == expected
