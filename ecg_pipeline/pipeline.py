@@ -119,8 +119,7 @@ def process_lead(name: str, box: tuple[int, int, int, int], gray: np.ndarray, si
     value = _resolve_threshold(histogram, threshold)
     binary = binarize(smoothed, value)
     return LeadStages(name=name, box=box, raw=raw, smoothed=smoothed, threshold=value, histogram=histogram,
-                      binary=binary,
-                      model_input=model_input(binary, input_shape))
+                      binary=binary, model_input=model_input(binary, input_shape))
 
 
 def run_pipeline(image: ImageSource, task: str = TWELVE_LEAD, sigma: float = 1.0,

@@ -113,7 +113,7 @@ def otsu_threshold(image: np.ndarray | None = None, nbins: int = 256, *,
     total = counts.sum()
     if total == 0 or np.count_nonzero(counts) < 2:
         # One grey level only: nothing is darker than the rest, so nothing is ink.
-        return float(centres[np.argmax(counts)] - 0.5) if total else 128.0
+        return float(centres[np.argmax(counts)] - 128.0 / len(counts)) if total else 128.0  # that bin's left edge
     weight_low = np.cumsum(counts)
     weight_high = total - weight_low
     mean_low = np.cumsum(counts * centres) / np.maximum(weight_low, 1e-12)
