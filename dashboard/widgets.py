@@ -106,7 +106,7 @@ def show_verdict(analysis) -> None:
     names = TASK_SPECS[analysis.task].display_names
     predicted = analysis.aggregate["predicted_class"]
     with st.container(border=True):
-        cols = st.columns(3)
+        cols = st.columns([2, 1, 1])  # class names such as "Myocardial infarction" are long
         cols[0].metric("Verdict", names[verdict["predicted_class"]])
         cols[1].metric("Confidence", f"{verdict['confidence']:.0%}",
                        help="Mean over the models of the aggregated probability of this class.")
