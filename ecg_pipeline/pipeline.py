@@ -17,8 +17,8 @@ from .stages import (
     gaussian_smooth,
     intensity_histogram,
     model_input,
-    otsu_threshold,
     to_grayscale,
+    trace_threshold,
 )
 
 #: Share of a lead's pixels that are ink, outside which the lead does not look like an ECG trace.
@@ -106,7 +106,7 @@ def _resolve_threshold(histogram: tuple[np.ndarray, np.ndarray], threshold: str 
     if isinstance(threshold, str):
         if threshold != "otsu":
             raise ValueError(f"Unknown threshold method {threshold!r}: use 'otsu' or a number.")
-        return otsu_threshold(hist=histogram)
+        return trace_threshold(histogram)
     return float(threshold)
 
 
@@ -135,7 +135,8 @@ def run_pipeline(image: ImageSource, task: str = TWELVE_LEAD, sigma: float = 1.0
     sigma : float
         Standard deviation of the Gaussian smoothing, in pixels of the original image.
     threshold : "otsu" or float
-        Otsu's threshold per lead, or one fixed intensity (0-255) for all leads.
+        Otsu's threshold per lead (taken again on the darker side when the grid came out as ink; see
+        ``trace_threshold``), or one fixed intensity (0-255) for all leads.
 
     Returns
     -------

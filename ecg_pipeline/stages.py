@@ -124,6 +124,51 @@ def otsu_threshold(image: np.ndarray | None = None, nbins: int = 256, *,
     return float((centres[index] + centres[index + 1]) / 2.0)
 
 
+#: Largest share of a lead that a trace covers. No lead of the 343 shared printouts is above 0.09 and no
+#: single-beat image above 0.06; pages whose grid lines print dark (thick pens, dark scans) are at 0.10-0.26.
+MAX_TRACE_INK_FRACTION = 0.10
+
+
+def trace_threshold(hist: tuple[np.ndarray, np.ndarray], max_ink_fraction: float = MAX_TRACE_INK_FRACTION,
+                    max_rounds: int = 2) -> float:
+    """Otsu's threshold, taken again on the darker side while it leaves too much of the lead as ink.
+
+    Otsu splits the histogram in two. On a clean printout the two are paper and trace; when the grid
+    prints dark it is paper against grid-plus-trace, and the trace is the darkest part of the dark side.
+
+    Parameters
+    ----------
+    hist : (counts, bin_centres)
+        The lead's ``intensity_histogram``.
+    max_ink_fraction : float
+        Share of pixels above which the dark side is split again.
+    max_rounds : int
+        How many times at most.
+
+    Returns
+    -------
+    threshold : float
+        Pixels darker than it are ink.
+
+    Examples
+    --------
+    >>> paper, grid, trace = np.full(800, 250), np.full(180, 170), np.full(20, 30)
+    >>> lead = np.concatenate([paper, grid, trace]).astype(np.uint8)[None, :]
+    >>> 170 < otsu_threshold(lead) < 250
+    True
+    >>> 30 < trace_threshold(intensity_histogram(lead)) < 170
+    True
+    """
+    counts, centres = hist
+    threshold = otsu_threshold(hist=hist)
+    for _ in range(max_rounds):
+        dark = centres < threshold
+        if counts[dark].sum() <= max_ink_fraction * counts.sum() or np.count_nonzero(counts[dark]) < 2:
+            break
+        threshold = otsu_threshold(hist=(counts[dark], centres[dark]))
+    return threshold
+
+
 def binarize(image: np.ndarray, threshold: float) -> np.ndarray:
     """Ink mask: ``True`` where the image is darker than ``threshold``."""
     return image < threshold

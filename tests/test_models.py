@@ -121,3 +121,22 @@ def test_cards_are_json_with_metrics_computed_not_typed(tmp_path):
         cm = np.array(card["evaluation"]["confusion_matrix"])
         assert cm.sum() == card["evaluation"]["n_images"]
         assert card["evaluation"]["accuracy"] == pytest.approx(np.trace(cm) / cm.sum())
+
+
+def test_augmentation_keeps_time_and_polarity_and_the_value_range():
+    import tensorflow as tf
+
+    from ecg_pipeline.training import augment_leads
+
+    height, width = TASK_SPECS[TWELVE_LEAD].input_shape
+    images = np.zeros((64, height, width, 1), np.float32)
+    images[:, 5:15, 5 : width // 4] = 1.0  # ink top left only
+    tf.random.set_seed(0)
+    augmented = augment_leads(tf.constant(images), max_shift=4).numpy()
+    assert augmented.shape == images.shape
+    assert augmented.min() >= 0.0 and augmented.max() <= 1.0
+    ink = augmented > 0.5  # above the added noise
+    ink_columns, ink_rows = ink.sum(axis=(1, 3)), ink.sum(axis=(2, 3))
+    assert (ink_columns[:, : width // 2].sum(axis=1) > 0.9 * ink_columns.sum(axis=1)).all()  # no time reversal
+    assert (ink_rows[:, : height // 2].sum(axis=1) > 0.9 * ink_rows.sum(axis=1)).all()  # no polarity flip
+    assert np.std([image.sum() for image in augmented]) > 0  # each image drawn on its own

@@ -88,3 +88,22 @@ def test_lead_montage_places_every_lead_as_printed(normal_page):
     with pytest.raises(ValueError, match="unknown view"):
         lead_montage(result, "sideways")
     assert preview(result.original).shape[1] == min(PREVIEW_WIDTH, result.original.shape[1])
+
+
+def test_a_grid_printed_dark_is_not_taken_for_the_trace():
+    from ecg_pipeline.distortions import line_thickness
+    from ecg_pipeline.loading import load_image
+    from ecg_pipeline.stages import MAX_TRACE_INK_FRACTION, otsu_threshold
+
+    from .conftest import SHARED_DATA
+
+    path = SHARED_DATA / "ecg-images" / "normal" / "Normal(1).jpg"
+    if not path.exists():
+        pytest.skip("the shared printouts are not beside the project")
+    clean = load_image(path)
+    thick = run_pipeline(line_thickness(clean, 2))
+    lead = thick.lead("II")
+    assert (lead.smoothed < otsu_threshold(lead.smoothed)).mean() > MAX_TRACE_INK_FRACTION  # plain Otsu takes the grid
+    clean_ink = np.median([lead.ink_fraction for lead in run_pipeline(clean).leads])
+    thick_ink = np.median([lead.ink_fraction for lead in thick.leads])
+    assert clean_ink < thick_ink < 2 * clean_ink
