@@ -30,7 +30,9 @@ EXPLANATIONS: dict[str, str] = {
     "trace. Move the sigma slider and watch the binary leads and the probabilities below change.",
     "Otsu threshold": "To tell ink from paper, Otsu's method (1979) looks at the histogram of brightness and "
     "picks the value that splits the pixels into two groups, each as uniform as possible. Pixels darker than "
-    "the red line count as trace. Choose 'Manual' to place the line yourself.",
+    "the red line count as trace. When that would make more than a tenth of the lead 'trace', the grid has "
+    "come out as dark as the ink (thick pens, dark scans), so the split is made again among the darker pixels. "
+    "Choose 'Manual' to place the line yourself.",
     "Binary trace": "After thresholding every pixel is either trace (black) or paper (white). A good binary lead "
     "shows one thin, continuous line; leftover grid lines, blobs or gaps mean the settings do not suit the image.",
     "Model input": "The binary trace is shrunk to the small fixed size the neural networks read (height x width "
