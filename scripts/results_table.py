@@ -1,4 +1,4 @@
-"""Print the models' test-split results as a Markdown table, read from their cards (for the README).
+"""Print the models' test-split results and robustness as Markdown tables, read from their cards (for the README).
 
     python scripts/results_table.py [--write-readme]
 
@@ -45,14 +45,41 @@ def results_table(models_dir: str | Path | None = None) -> str:
     return "\n".join(lines)
 
 
+def robustness_table(models_dir: str | Path | None = None, level: str = "moderate") -> str:
+    """Change in test macro-F1 of each model under each distortion at ``level``, for the tasks whose
+    cards hold a robustness table (``scripts/evaluate.py --robustness``)."""
+    lines = []
+    for task in TASKS:
+        cards = {kind: (read_card(task, kind, models_dir) or {}).get("robustness") for kind in MODEL_KINDS}
+        cards = {kind: table for kind, table in cards.items() if table}
+        if not cards:
+            continue
+        kinds = list(cards)
+        lines += [f"| {task}, {level} distortion | " + " | ".join(f"{k.upper()} macro-F1 change" for k in kinds)
+                  + " |", "|---|" + "---|" * len(kinds)]
+        first = cards[kinds[0]]["results"]
+        lines.append("| none (clean test images, macro-F1) | "
+                     + " | ".join(f"{cards[k]['results']['clean']:.3f}" for k in kinds) + " |")
+        for distortion in (d for d in first if d != "clean"):
+            lines.append(f"| {distortion.replace('_', ' ')} | " + " | ".join(
+                f"{cards[k]['results'][distortion][level] - cards[k]['results']['clean']:+.3f}" for k in kinds) + " |")
+    return "\n".join(lines)
+
+
+def results_block(models_dir: str | Path | None = None) -> str:
+    """The README's generated block: the results table, then the robustness table."""
+    robustness = robustness_table(models_dir)
+    return results_table(models_dir) + (f"\n\n{robustness}" if robustness else "")
+
+
 def write_readme(readme: Path) -> None:
-    """Replace the block between the README's results markers with the current table."""
+    """Replace the block between the README's results markers with the current tables."""
     text = readme.read_text()
-    block = f"<!-- results:start -->\n{results_table()}\n<!-- results:end -->"
+    block = f"<!-- results:start -->\n{results_block()}\n<!-- results:end -->"
     readme.write_text(re.sub(r"<!-- results:start -->.*?<!-- results:end -->", lambda _: block, text, flags=re.S))
 
 
 if __name__ == "__main__":
     if "--write-readme" in sys.argv[1:]:
         write_readme(Path(__file__).resolve().parent.parent / "README.md")
-    print(results_table())
+    print(results_block())

@@ -5,11 +5,11 @@ import re
 from .conftest import ROOT
 
 
-def test_readme_results_table_is_generated_from_the_cards():
+def test_readme_results_and_robustness_tables_are_generated_from_the_cards():
     import runpy
 
-    results_table = runpy.run_path(str(ROOT / "scripts" / "results_table.py"))["results_table"]
+    results_block = runpy.run_path(str(ROOT / "scripts" / "results_table.py"))["results_block"]
     readme = (ROOT / "README.md").read_text()
     block = re.search(r"<!-- results:start -->\n(.*?)\n<!-- results:end -->", readme, re.S)
     assert block, "README lacks the results block"
-    assert block.group(1).strip() == results_table().strip(), "run scripts/results_table.py and paste its output"
+    assert block.group(1).strip() == results_block().strip(), "run scripts/results_table.py --write-readme"
