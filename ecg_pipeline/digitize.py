@@ -31,21 +31,23 @@ def trace_rows(binary: np.ndarray) -> np.ndarray:
     Where a column holds several strokes (a steep QRS, a label), the one nearest the previous column's
     row is kept, so the line is followed rather than jumped across.
     """
-    height, width = binary.shape
-    rows = np.full(width, np.nan)
+    columns = np.ascontiguousarray(np.asarray(binary, bool).T)  # one column per row: fast to scan
+    rows = np.full(len(columns), np.nan)
     previous = None
-    for x in range(width):
-        ys = np.flatnonzero(binary[:, x])
-        if ys.size == 0:
+    for x, column in enumerate(columns):
+        ys = np.flatnonzero(column)
+        n = ys.size
+        if n == 0:
             continue
-        if previous is None or ys.size == 1:
-            rows[x] = float(np.median(ys))
+        breaks = np.flatnonzero(np.diff(ys) > 1) + 1 if previous is not None and n > 1 else ()
+        if len(breaks) == 0:
+            rows[x] = (ys[(n - 1) // 2] + ys[n // 2]) / 2.0  # the median of sorted rows
         else:
-            # split the column into runs of ink and take the run nearest the previous row
-            breaks = np.flatnonzero(np.diff(ys) > 1) + 1
-            runs = np.split(ys, breaks)
-            nearest = min(runs, key=lambda run: min(abs(run[0] - previous), abs(run[-1] - previous)))
-            rows[x] = float(np.mean(nearest)) if len(runs) > 1 else float(np.median(ys))
+            # the column holds runs of ink: take the run nearest the previous row (a run's mean is its middle)
+            first = ys[np.concatenate(([0], breaks))]
+            last = ys[np.concatenate((breaks - 1, [n - 1]))]
+            nearest = int(np.argmin(np.minimum(np.abs(first - previous), np.abs(last - previous))))
+            rows[x] = (first[nearest] + last[nearest]) / 2.0
         previous = rows[x]
     return rows
 
