@@ -19,7 +19,7 @@ def set_seeds(seed: int) -> None:
 
 def augment_leads(images: tf.Tensor, max_shift: int) -> tf.Tensor:
     """ECG-safe augmentation of a batch of lead images (n, H, W, 1), each drawn independently: shift,
-    scale, line thickness, blur, stroke weight, noise. No flips: a flip reverses time or polarity.
+    scale, line thickness, blur, noise. No flips: a flip reverses time or polarity.
 
     Everything is one batched op per step (a projective transform per image, not a loop), because on two
     CPU cores a per-image Python-level map cost as much as the training step itself.
@@ -41,10 +41,6 @@ def augment_leads(images: tf.Tensor, max_shift: int) -> tf.Tensor:
     thicker = tf.nn.max_pool2d(images, 2, 1, "SAME")
     softer = tf.nn.avg_pool2d(images, 3, 1, "SAME")
     images = tf.where(choice < 0.2, thicker, tf.where(choice < 0.4, softer, images))
-    # A trace a pixel or two wider on the page (pen, blur, scan resolution) is a brighter line once the
-    # page is area-shrunk to the model's input: vary that brightness too.
-    stroke_weight = tf.random.uniform([n, 1, 1, 1], 0.75, 1.5)
-    images = images * stroke_weight
     noise_level = tf.random.uniform([n, 1, 1, 1], 0.0, 0.05)
     images = images + tf.random.normal(tf.shape(images)) * noise_level
     return tf.clip_by_value(images, 0.0, 1.0)
