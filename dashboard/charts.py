@@ -139,7 +139,7 @@ def histogram_figure(counts: np.ndarray, centres: np.ndarray, threshold: float, 
 
 def trace_figure(digitized, leads: list[str], title: str = "Digitized trace") -> go.Figure:
     """Calibrated traces of the chosen leads, millivolts over seconds, one under the other."""
-    gap = 0.06
+    gap = 0.14  # room for the tick labels above the next panel's title
     panel = (1.0 - gap * (len(leads) - 1)) / len(leads)
     data, axes, titles = [], {}, []
     for row, lead in enumerate(leads):
