@@ -150,7 +150,8 @@ def trace_figure(digitized, leads: list[str], title: str = "Digitized trace") ->
         top = 1.0 - row * (panel + gap)
         axes[f"xaxis{suffix}"] = {"anchor": f"y{suffix}", "domain": [0, 1],
                                   "title": {"text": "seconds" if row == len(leads) - 1 else ""}}
-        axes[f"yaxis{suffix}"] = {"anchor": f"x{suffix}", "domain": [top - panel, top], "title": {"text": "mV"}}
+        axes[f"yaxis{suffix}"] = {"anchor": f"x{suffix}", "title": {"text": "mV"},
+                                  "domain": [max(0.0, top - panel), min(1.0, top)]}  # no rounding below 0
         titles.append({"text": lead, "xref": "paper", "yref": "paper", "x": 0.5, "y": top, "xanchor": "center",
                        "yanchor": "bottom", "showarrow": False})
     layout = _layout(title, 180 * len(leads) + 80, showlegend=False, annotations=titles, **axes)
