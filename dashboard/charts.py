@@ -139,7 +139,8 @@ def histogram_figure(counts: np.ndarray, centres: np.ndarray, threshold: float, 
 
 def trace_figure(digitized, leads: list[str], title: str = "Digitized trace") -> go.Figure:
     """Calibrated traces of the chosen leads, millivolts over seconds, one under the other."""
-    gap = 0.14  # room for the tick labels above the next panel's title
+    height = 180 * len(leads) + 80
+    gap = 50 / height  # 50 px between panels: the tick labels and the next panel's title
     panel = (1.0 - gap * (len(leads) - 1)) / len(leads)
     data, axes, titles = [], {}, []
     for row, lead in enumerate(leads):
@@ -154,5 +155,5 @@ def trace_figure(digitized, leads: list[str], title: str = "Digitized trace") ->
                                   "domain": [max(0.0, top - panel), min(1.0, top)]}  # no rounding below 0
         titles.append({"text": lead, "xref": "paper", "yref": "paper", "x": 0.5, "y": top, "xanchor": "center",
                        "yanchor": "bottom", "showarrow": False})
-    layout = _layout(title, 180 * len(leads) + 80, showlegend=False, annotations=titles, **axes)
+    layout = _layout(title, height, showlegend=False, annotations=titles, **axes)
     return go.Figure(data=data, layout=layout)

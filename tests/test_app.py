@@ -279,3 +279,18 @@ def test_waiting_for_an_upload_loads_the_models_first(models, request, monkeypat
     loaded = {(task, kind) for task, kind, _ in inference._cache}
     expected = set() if models == "no_models" else {(t, k) for t in TASKS for k in MODEL_KINDS}
     assert loaded == expected
+
+
+@pytest.mark.parametrize("n_leads", [1, 2, 13])
+def test_trace_panels_stay_on_the_figure_and_do_not_overlap(n_leads):
+    from types import SimpleNamespace
+
+    from dashboard.charts import trace_figure
+    from ecg_pipeline.constants import TASK_SPECS, TWELVE_LEAD
+
+    leads = list(TASK_SPECS[TWELVE_LEAD].leads)[:n_leads]
+    flat = SimpleNamespace(seconds=np.arange(10.0), millivolts=np.zeros(10))
+    figure = trace_figure(SimpleNamespace(traces=dict.fromkeys(leads, flat)), leads)
+    domains = sorted(figure.layout[f"yaxis{'' if i == 0 else i + 1}"].domain for i in range(n_leads))
+    assert all(0.0 <= low < high <= 1.0 for low, high in domains)
+    assert all(below[1] < above[0] for below, above in zip(domains, domains[1:], strict=False))
