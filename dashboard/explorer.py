@@ -8,6 +8,7 @@ import streamlit as st
 from dashboard import widgets
 from ecg_pipeline.constants import TASK_SPECS
 from ecg_pipeline.render import draw_lead_boxes, lead_picture, preview
+from ecg_pipeline.stages import MAX_TRACE_INK_FRACTION
 
 STAGES: tuple[str, ...] = ("Original", "Grayscale", "Lead split", "Gaussian smoothing", "Otsu threshold",
                            "Binary trace", "Model input", "Probabilities")
@@ -30,7 +31,8 @@ EXPLANATIONS: dict[str, str] = {
     "trace. Move the sigma slider and watch the binary leads and the probabilities below change.",
     "Otsu threshold": "To tell ink from paper, Otsu's method (1979) looks at the histogram of brightness and "
     "picks the value that splits the pixels into two groups, each as uniform as possible. Pixels darker than "
-    "the red line count as trace. When that would make more than a tenth of the lead 'trace', the grid has "
+    f"the red line count as trace. When that would make more than {MAX_TRACE_INK_FRACTION:.0%} of the lead "
+    "'trace', the grid has "
     "come out as dark as the ink (thick pens, dark scans), so the split is made again among the darker pixels. "
     "Choose 'Manual' to place the line yourself.",
     "Binary trace": "After thresholding every pixel is either trace (black) or paper (white). A good binary lead "
