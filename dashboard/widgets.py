@@ -13,6 +13,7 @@ from dashboard import charts, state, tables
 from ecg_pipeline.constants import TASK_SPECS
 from ecg_pipeline.errors import EcgError
 from ecg_pipeline.render import draw_lead_boxes, lead_montage, lead_picture, preview
+from ecg_pipeline.stages import TYPICAL_STROKE_WIDTH
 
 LOG = logging.getLogger(__name__)
 NOT_A_DEVICE = ("This is a research and teaching prototype, **not a medical device**: do not use it for "
@@ -67,6 +68,10 @@ def show_page_overview(result) -> None:
 
 def show_lead_stages(result) -> None:
     """Raw / smoothed / binary of every lead, one tab per stage."""
+    if result.strokes_thinned:
+        st.caption(f"The strokes came out {result.stroke_width:.2f} model-input pixels wide (printouts are about "
+                   f"{TYPICAL_STROKE_WIDTH:g}), as on a blurred or low-resolution image: every lead's threshold was "
+                   "lowered to keep the darker core of the trace.")
     for tab, view in zip(st.tabs(list(VIEW_LABELS.values())), VIEW_LABELS, strict=True):
         with tab:
             lead_grid(result, view)

@@ -12,11 +12,15 @@ from .errors import LayoutError
 from .layout import Layout, detect_layout, estimate_rotation, rotate_image
 from .loading import ImageSource, load_image
 from .stages import (
+    MAX_STROKE_WIDTH,
+    TYPICAL_STROKE_WIDTH,
     binarize,
     crop,
     gaussian_smooth,
     intensity_histogram,
     model_input,
+    stroke_width,
+    thinner_threshold,
     to_grayscale,
     trace_threshold,
 )
@@ -57,6 +61,10 @@ class PipelineResult:
     sigma: float
     threshold_method: str
     task_reason: str = ""
+    #: Median stroke width of the leads in model-input pixels, as first thresholded (12-lead pages).
+    stroke_width: float | None = None
+    #: Whether the thresholds were lowered to bring that width back to ``TYPICAL_STROKE_WIDTH``.
+    strokes_thinned: bool = False
     warnings: list[str] = field(default_factory=list)
     timings_ms: dict[str, float] = field(default_factory=dict)
 
@@ -122,6 +130,27 @@ def process_lead(name: str, box: tuple[int, int, int, int], gray: np.ndarray, si
                       binary=binary, model_input=model_input(binary, input_shape))
 
 
+def page_stroke_width(leads: list[LeadStages], input_height: int) -> float:
+    """Median stroke width of a page's leads, in pixels of the model input."""
+    return float(np.median([stroke_width(lead.binary) * input_height / lead.binary.shape[0] for lead in leads]))
+
+
+def thin_strokes(leads: list[LeadStages], width: float, input_shape: tuple[int, int]) -> list[LeadStages]:
+    """The leads re-thresholded darker, so that strokes ``width`` wide come out ``TYPICAL_STROKE_WIDTH`` wide.
+
+    Blur, a low-resolution scan or a thick pen widen every stroke of a page; the models learnt thin ones.
+    """
+    factor = TYPICAL_STROKE_WIDTH / width
+    thinned = []
+    for lead in leads:
+        value = thinner_threshold(lead.histogram, lead.threshold, factor)
+        binary = binarize(lead.smoothed, value)
+        thinned.append(LeadStages(name=lead.name, box=lead.box, raw=lead.raw, smoothed=lead.smoothed,
+                                  threshold=value, histogram=lead.histogram, binary=binary,
+                                  model_input=model_input(binary, input_shape)))
+    return thinned
+
+
 def run_pipeline(image: ImageSource, task: str = TWELVE_LEAD, sigma: float = 1.0,
                  threshold: str | float = "otsu") -> PipelineResult:
     """Run every preprocessing stage on one image.
@@ -136,7 +165,8 @@ def run_pipeline(image: ImageSource, task: str = TWELVE_LEAD, sigma: float = 1.0
         Standard deviation of the Gaussian smoothing, in pixels of the original image.
     threshold : "otsu" or float
         Otsu's threshold per lead (taken again on the darker side when the grid came out as ink; see
-        ``trace_threshold``), or one fixed intensity (0-255) for all leads.
+        ``trace_threshold``; on a 12-lead page whose strokes come out wider than ``MAX_STROKE_WIDTH``, lowered
+        by ``thin_strokes``), or one fixed intensity (0-255) for all leads.
 
     Returns
     -------
@@ -204,11 +234,15 @@ def run_pipeline(image: ImageSource, task: str = TWELVE_LEAD, sigma: float = 1.0
             warnings.extend(w[0].upper() + w[1:] + "." for w in layout.warnings)
         leads = [process_lead(name, layout.boxes[name], gray, sigma, threshold, spec.input_shape)
                  for name in spec.leads]
+        width = page_stroke_width(leads, spec.input_shape[0])
+        thinned = method == "otsu" and width > MAX_STROKE_WIDTH
+        if thinned:
+            leads = thin_strokes(leads, width, spec.input_shape)
         lap("leads")
         result = PipelineResult(task=task, original=rgb, rotation_degrees=angle, deskewed=deskewed,
                                 grayscale=gray, layout=layout, leads=leads, sigma=sigma,
-                                threshold_method=method, task_reason=reason, warnings=warnings,
-                                timings_ms=timings)
+                                threshold_method=method, task_reason=reason, stroke_width=width,
+                                strokes_thinned=thinned, warnings=warnings, timings_ms=timings)
     ink = float(np.median([lead.ink_fraction for lead in result.leads]))
     if ink < INK_FRACTION_RANGE[0]:
         result.warnings.append("Almost no trace was found: the image looks blank.")

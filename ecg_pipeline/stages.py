@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import cv2
 import numpy as np
+from skimage.morphology import skeletonize
 
 
 def to_grayscale(rgb: np.ndarray) -> np.ndarray:
@@ -167,6 +168,63 @@ def trace_threshold(hist: tuple[np.ndarray, np.ndarray], max_ink_fraction: float
             break
         threshold = otsu_threshold(hist=(counts[dark], centres[dark]))
     return threshold
+
+
+#: Typical width of a trace stroke in model-input pixels: the median lead of the 343 shared printouts is 0.97.
+TYPICAL_STROKE_WIDTH = 1.0
+#: Page-median stroke width (model-input pixels) above which the trace is thinned back to the typical width.
+#: No shared printout is above 1.18; blurred, low-resolution or thick-pen pages are at 1.2-1.5.
+MAX_STROKE_WIDTH = 1.2
+
+
+def stroke_width(binary: np.ndarray) -> float:
+    """Mean width of the ink strokes in pixels: ink area divided by the length of its skeleton.
+
+    Examples
+    --------
+    >>> line = np.zeros((20, 50), bool)
+    >>> line[8:11, 5:45] = True
+    >>> round(stroke_width(line))
+    3
+    """
+    length = int(np.count_nonzero(skeletonize(binary)))
+    return float(np.count_nonzero(binary)) / length if length else 0.0
+
+
+def thinner_threshold(hist: tuple[np.ndarray, np.ndarray], threshold: float, factor: float) -> float:
+    """The highest threshold below ``threshold`` that keeps at most ``factor`` of its ink.
+
+    A blurred or thick stroke has a dark core and a lighter rim; a darker threshold keeps the core. The
+    skeleton's length barely changes, so ink shrinks in proportion to the stroke's width.
+
+    Parameters
+    ----------
+    hist : (counts, bin_centres)
+        The lead's ``intensity_histogram``.
+    threshold : float
+        The current threshold: pixels darker than it are ink.
+    factor : float
+        Share of the current ink to keep, in (0, 1].
+
+    Returns
+    -------
+    threshold : float
+
+    Examples
+    --------
+    >>> core, rim, paper = np.full(50, 40), np.full(50, 150), np.full(900, 250)
+    >>> hist = intensity_histogram(np.concatenate([core, rim, paper]).astype(np.uint8)[None, :])
+    >>> 40 < thinner_threshold(hist, 200.0, 0.5) <= 150
+    True
+    """
+    counts, centres = hist
+    ink = np.cumsum(counts)  # ink[i]: pixels in bins 0..i, dark at any threshold above bin i
+    target = factor * counts[centres < threshold].sum()
+    keep = np.flatnonzero((ink <= target) & (centres < threshold))
+    if len(keep) == 0:
+        return threshold
+    # Just above the last bin kept, so that every pixel of that bin stays ink.
+    return float(min(centres[keep[-1]] + 0.5, threshold))
 
 
 def binarize(image: np.ndarray, threshold: float) -> np.ndarray:

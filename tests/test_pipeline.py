@@ -107,3 +107,30 @@ def test_a_grid_printed_dark_is_not_taken_for_the_trace():
     clean_ink = np.median([lead.ink_fraction for lead in run_pipeline(clean).leads])
     thick_ink = np.median([lead.ink_fraction for lead in thick.leads])
     assert clean_ink < thick_ink < 2 * clean_ink
+
+
+@pytest.mark.parametrize("kind", ["blur", "resolution"])
+def test_strokes_widened_by_blur_or_low_resolution_are_thinned_back(kind):
+    from ecg_pipeline.constants import TWELVE_LEAD_SPEC
+    from ecg_pipeline.distortions import distort
+    from ecg_pipeline.loading import load_image
+    from ecg_pipeline.pipeline import page_stroke_width
+    from ecg_pipeline.stages import MAX_STROKE_WIDTH, TYPICAL_STROKE_WIDTH, trace_threshold
+
+    from .conftest import SHARED_DATA
+
+    path = SHARED_DATA / "ecg-images" / "normal" / "Normal(1).jpg"
+    if not path.exists():
+        pytest.skip("the shared printouts are not beside the project")
+    clean = load_image(path)
+    untouched = run_pipeline(clean)
+    assert not untouched.strokes_thinned and untouched.stroke_width < MAX_STROKE_WIDTH
+    assert all(lead.threshold == trace_threshold(lead.histogram) for lead in untouched.leads)
+
+    widened = run_pipeline(distort(clean, kind, "moderate"))
+    assert widened.strokes_thinned and widened.stroke_width > MAX_STROKE_WIDTH
+    assert abs(page_stroke_width(widened.leads, TWELVE_LEAD_SPEC.input_shape[0]) - TYPICAL_STROKE_WIDTH) < 0.1
+    assert all(lead.threshold < trace_threshold(lead.histogram) for lead in widened.leads)
+    # A manual threshold is the user's choice and stays as given.
+    manual = run_pipeline(distort(clean, kind, "moderate"), threshold=200.0)
+    assert not manual.strokes_thinned and {lead.threshold for lead in manual.leads} == {200.0}
