@@ -18,7 +18,8 @@ LEAD_STAGES = {"Gaussian smoothing", "Otsu threshold", "Binary trace", "Model in
 EXPLANATIONS: dict[str, str] = {
     "Original": "The picture as it was loaded. The file is decoded safely (size limits, EXIF orientation, "
     "transparency laid on white). A page photographed at a slight angle is straightened before anything else, "
-    "so that rows of leads are horizontal.",
+    "so that rows of leads are horizontal; one photographed off-axis, whose grid is a trapezoid rather than a "
+    "rectangle, is pulled back into a rectangle from the grid's four corners.",
     "Grayscale": "Colour tells us nothing about the heart here: the grid is usually pink or red and the trace "
     "dark. Each pixel becomes one brightness value, from 0 (black) to 255 (white), with the standard luma "
     "weights of red, green and blue.",
@@ -53,8 +54,9 @@ def show_stage(stage: str, analysis, lead_name: str | None) -> None:
     result = analysis.pipeline
     lead = result.lead(lead_name) if lead_name else result.leads[0]
     if stage == "Original":
+        rectified = "; perspective undone" if result.perspective_corrected else ""
         st.image(preview(result.original), width="stretch", caption=f"As loaded ({result.original.shape[1]} x "
-                 f"{result.original.shape[0]} px); straightened by {result.rotation_degrees:+.2f}°")
+                 f"{result.original.shape[0]} px); straightened by {result.rotation_degrees:+.2f}°{rectified}")
     elif stage == "Grayscale":
         st.image(preview(result.grayscale), width="stretch", caption="Grayscale: 0 = black, 255 = white")
     elif stage == "Lead split":

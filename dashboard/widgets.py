@@ -61,8 +61,9 @@ def show_page_overview(result) -> None:
     cols[2].metric("Leads", len(result.leads))
     cols[3].metric("Pipeline time", f"{sum(result.timings_ms.values()):.0f} ms")
     left, right = st.columns(2)
+    rectified = "; perspective undone from the grid's corners" if result.perspective_corrected else ""
     left.image(preview(draw_lead_boxes(result)), width="stretch",
-               caption=f"Original with lead boxes (deskewed by {result.rotation_degrees:+.2f}°)")
+               caption=f"Original with lead boxes (deskewed by {result.rotation_degrees:+.2f}°{rectified})")
     right.image(preview(result.grayscale), caption="Grayscale", width="stretch")
 
 

@@ -9,7 +9,16 @@ import numpy as np
 
 from .constants import BEAT, MIN_TWELVE_LEAD_WIDTH_PX, TASK_SPECS, TASKS, TWELVE_LEAD
 from .errors import LayoutError
-from .layout import Layout, detect_layout, estimate_rotation, rotate_image
+from .layout import (
+    MAX_KEYSTONE,
+    Layout,
+    detect_layout,
+    estimate_rotation,
+    grid_corners,
+    keystone,
+    rectify,
+    rotate_image,
+)
 from .loading import ImageSource, load_image
 from .stages import (
     MAX_STROKE_WIDTH,
@@ -61,6 +70,8 @@ class PipelineResult:
     sigma: float
     threshold_method: str
     task_reason: str = ""
+    #: Whether a perspective (a page photographed off-axis) was undone from the grid's corners.
+    perspective_corrected: bool = False
     #: Median stroke width of the leads in model-input pixels, as first thresholded (12-lead pages).
     stroke_width: float | None = None
     #: Whether the thresholds were lowered to bring that width back to ``TYPICAL_STROKE_WIDTH``.
@@ -171,8 +182,8 @@ def run_pipeline(image: ImageSource, task: str = TWELVE_LEAD, sigma: float = 1.0
     Returns
     -------
     PipelineResult
-        Original, rotation, deskewed page, grayscale, layout and, per lead, raw / smoothed / threshold /
-        histogram / binary / model input.
+        Original, rotation, deskewed page (also rectified when photographed off-axis), grayscale, layout and,
+        per lead, raw / smoothed / threshold / histogram / binary / model input.
 
     Examples
     --------
@@ -223,6 +234,10 @@ def run_pipeline(image: ImageSource, task: str = TWELVE_LEAD, sigma: float = 1.0
             )
         angle = estimate_rotation(gray_original)
         deskewed = rotate_image(rgb, angle)
+        corners = grid_corners(deskewed)
+        keystoned = corners is not None and keystone(corners) > MAX_KEYSTONE
+        if keystoned:
+            deskewed = rectify(deskewed, corners)
         gray = to_grayscale(deskewed) if deskewed is not rgb else gray_original
         lap("deskew")
         # A level page's layout was already found while detecting the task: do not search twice.
@@ -241,7 +256,8 @@ def run_pipeline(image: ImageSource, task: str = TWELVE_LEAD, sigma: float = 1.0
         lap("leads")
         result = PipelineResult(task=task, original=rgb, rotation_degrees=angle, deskewed=deskewed,
                                 grayscale=gray, layout=layout, leads=leads, sigma=sigma,
-                                threshold_method=method, task_reason=reason, stroke_width=width,
+                                threshold_method=method, task_reason=reason,
+                                perspective_corrected=keystoned, stroke_width=width,
                                 strokes_thinned=thinned, warnings=warnings, timings_ms=timings)
     ink = float(np.median([lead.ink_fraction for lead in result.leads]))
     if ink < INK_FRACTION_RANGE[0]:

@@ -134,3 +134,24 @@ def test_strokes_widened_by_blur_or_low_resolution_are_thinned_back(kind):
     # A manual threshold is the user's choice and stays as given.
     manual = run_pipeline(distort(clean, kind, "moderate"), threshold=200.0)
     assert not manual.strokes_thinned and {lead.threshold for lead in manual.leads} == {200.0}
+
+
+def test_a_page_photographed_off_axis_is_rectified_from_its_grid_corners():
+    from ecg_pipeline.distortions import perspective
+    from ecg_pipeline.layout import MAX_KEYSTONE, grid_corners, keystone
+    from ecg_pipeline.loading import load_image
+
+    from .conftest import SHARED_DATA
+
+    path = SHARED_DATA / "ecg-images" / "history_of_mi" / "PMI(31).jpg"
+    if not path.exists():
+        pytest.skip("the shared printouts are not beside the project")
+    clean = load_image(path)
+    assert keystone(grid_corners(clean)) < MAX_KEYSTONE
+    assert not run_pipeline(clean).perspective_corrected
+
+    skewed = perspective(clean, 0.05, np.random.default_rng(0))
+    assert keystone(grid_corners(skewed)) > 5 * MAX_KEYSTONE
+    result = run_pipeline(skewed)
+    assert result.perspective_corrected and result.warnings == [] and result.layout_confidence == 1.0
+    assert keystone(grid_corners(result.deskewed)) < MAX_KEYSTONE
