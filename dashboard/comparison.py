@@ -63,7 +63,7 @@ def show_task_comparison(task: str, cards: dict[str, dict]) -> None:
         st.plotly_chart(charts.training_figure(histories), width="stretch", key=f"{task}_training")
     robustness = tables.robustness_table(cards)
     if robustness is not None:
-        st.subheader("Robustness: macro-F1 on distorted test images")
+        st.subheader("Robustness: macro-F1 on distorted test images, and verdicts the distortion left unchanged")
         st.dataframe(robustness, hide_index=True, width="stretch")
 
 

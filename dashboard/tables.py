@@ -74,19 +74,22 @@ def per_class_table(cards: dict[str, dict], task: str) -> pd.DataFrame:
 
 
 def robustness_table(cards: dict[str, dict]) -> pd.DataFrame | None:
-    """Macro-F1 of each model on the clean and the distorted test images, or ``None`` without results."""
+    """Macro-F1 of each model on the clean and the distorted test images, and the share of images whose
+    verdict the distortion left unchanged, or ``None`` without results."""
     columns: dict[str, dict] = {}
     for kind, card in cards.items():
-        results = (card.get("robustness") or {}).get("results")
-        if not results:
-            continue
-        column = {}
-        for distortion, value in results.items():
-            if isinstance(value, dict):
-                column.update({(distortion, level): f1 for level, f1 in value.items()})
-            else:
-                column[(distortion, "")] = value
-        columns[kind.upper()] = column
+        robustness = card.get("robustness") or {}
+        for name, values in ((f"{kind.upper()} macro-F1", robustness.get("results")),
+                             (f"{kind.upper()} verdicts unchanged", robustness.get("verdict_unchanged"))):
+            if not values:
+                continue
+            column = {}
+            for distortion, value in values.items():
+                if isinstance(value, dict):
+                    column.update({(distortion, level): share for level, share in value.items()})
+                else:
+                    column[(distortion, "")] = value
+            columns[name] = column
     if not columns:
         return None
     table = pd.DataFrame(columns)

@@ -136,8 +136,11 @@ def grid_area(rgb: np.ndarray) -> Box | None:
 
 
 #: Largest distance of the grid's corners from a rectangle, as a share of the grid's width, that is left
-#: alone: the shared printouts are within 0.05 %; a page photographed slightly off-axis is at 0.5-1 %.
+#: alone: the shared printouts are within 0.05 %; a page photographed slightly off-axis is at 0.5-2 %.
 MAX_KEYSTONE = 0.002
+#: Beyond this the "corners" are those of a grid partly lost (a deep shadow, a grid colour that is barely
+#: pink), not of a perspective, and the page is left as it is (seen: 4-16 %).
+MAX_RECTIFIABLE_KEYSTONE = 0.03
 
 
 def grid_corners(rgb: np.ndarray) -> np.ndarray | None:

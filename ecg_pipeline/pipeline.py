@@ -11,6 +11,7 @@ from .constants import BEAT, MIN_TWELVE_LEAD_WIDTH_PX, TASK_SPECS, TASKS, TWELVE
 from .errors import LayoutError
 from .layout import (
     MAX_KEYSTONE,
+    MAX_RECTIFIABLE_KEYSTONE,
     Layout,
     detect_layout,
     estimate_rotation,
@@ -235,7 +236,7 @@ def run_pipeline(image: ImageSource, task: str = TWELVE_LEAD, sigma: float = 1.0
         angle = estimate_rotation(gray_original)
         deskewed = rotate_image(rgb, angle)
         corners = grid_corners(deskewed)
-        keystoned = corners is not None and keystone(corners) > MAX_KEYSTONE
+        keystoned = corners is not None and MAX_KEYSTONE < keystone(corners) <= MAX_RECTIFIABLE_KEYSTONE
         if keystoned:
             deskewed = rectify(deskewed, corners)
         gray = to_grayscale(deskewed) if deskewed is not rgb else gray_original

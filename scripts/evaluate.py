@@ -61,8 +61,10 @@ def distorted_inputs(job: tuple[str, str, int]) -> dict[tuple[str, str], np.ndar
     return inputs
 
 
-def robustness(task: str, test, loaded_models: dict, classes: list[str], clean: dict) -> dict:
-    """Macro-F1 of each model under each distortion and level, on the test split."""
+def robustness(task: str, test, loaded_models: dict, classes: list[str], clean: dict,
+               clean_verdicts: dict) -> tuple[dict, dict]:
+    """Macro-F1 of each model under each distortion and level, on the test split, and the share of images
+    whose verdict stays what it was on the clean image (steadier than macro-F1 on a few images per class)."""
     from concurrent.futures import ProcessPoolExecutor
 
     labels = np.array([classes.index(c) for c in test["class"]])
@@ -70,16 +72,20 @@ def robustness(task: str, test, loaded_models: dict, classes: list[str], clean: 
     with ProcessPoolExecutor() as pool:
         per_image = list(pool.map(distorted_inputs, jobs, chunksize=2))
     table: dict = {kind: {"clean": clean[kind]} for kind in loaded_models}
+    agreement: dict = {kind: {} for kind in loaded_models}
     for kind_name in DISTORTION_LEVELS:
         for level in LEVELS:
             inputs = np.stack([image[kind_name, level] for image in per_image])
             for kind, loaded in loaded_models.items():
-                f1 = classification_metrics(image_probabilities(loaded, inputs), labels, classes)["macro_f1"]
+                probs = image_probabilities(loaded, inputs)
+                f1 = classification_metrics(probs, labels, classes)["macro_f1"]
                 table[kind].setdefault(kind_name, {})[level] = round(f1, 4)
+                same = float(np.mean(probs.argmax(axis=1) == clean_verdicts[kind]))
+                agreement[kind].setdefault(kind_name, {})[level] = round(same, 4)
             print(f"{kind_name:15s} {level:9s} " + "  ".join(
-                f"{k}={table[k][kind_name][level]:.3f} ({table[k][kind_name][level] - clean[k]:+.3f})"
-                for k in loaded_models))
-    return table
+                f"{k}={table[k][kind_name][level]:.3f} ({table[k][kind_name][level] - clean[k]:+.3f}, "
+                f"{agreement[k][kind_name][level]:.0%} unchanged)" for k in loaded_models))
+    return table, agreement
 
 
 def main() -> None:
@@ -100,7 +106,7 @@ def main() -> None:
     images = attach_split(list_labelled_images(args.data, args.task), read_split(args.task))
     test = images[images.split == args.split].reset_index(drop=True)
     inputs, labels = dataset_inputs(test, args.task, 1.0, 0, 0, args.cache)
-    loaded_models, clean = {}, {}
+    loaded_models, clean, clean_verdicts = {}, {}, {}
     for kind in kinds:
         path = model_path(args.task, kind)
         card = read_card(args.task, kind) or {}
@@ -113,6 +119,7 @@ def main() -> None:
         metrics["split"] = args.split
         metrics["median_latency_ms"] = model_latency_ms(loaded, inputs)
         clean[kind] = round(metrics["macro_f1"], 4)
+        clean_verdicts[kind] = probs.argmax(axis=1)
         card.update({
             "evaluation": metrics,
             "file_size_bytes": path.stat().st_size,
@@ -125,11 +132,11 @@ def main() -> None:
         for c, m in metrics["per_class"].items():
             print(f"   {c:36s} P {m['precision']:.3f}  R {m['recall']:.3f}  F1 {m['f1']:.3f}  n={m['support']}")
     if args.robustness:
-        table = robustness(args.task, test, loaded_models, classes, clean)
+        table, agreement = robustness(args.task, test, loaded_models, classes, clean, clean_verdicts)
         for kind in kinds:
             card = read_card(args.task, kind)
             card["robustness"] = {"split": args.split, "metric": "macro_f1", "levels": DISTORTION_LEVELS,
-                                  "results": table[kind]}
+                                  "results": table[kind], "verdict_unchanged": agreement[kind]}
             write_card(card, args.task, kind)
 
 

@@ -55,14 +55,18 @@ def robustness_table(models_dir: str | Path | None = None, level: str = "moderat
         if not cards:
             continue
         kinds = list(cards)
-        lines += [f"| {task}, {level} distortion | " + " | ".join(f"{k.upper()} macro-F1 change" for k in kinds)
-                  + " |", "|---|" + "---|" * len(kinds)]
+        steady = {k: cards[k].get("verdict_unchanged") for k in kinds}
+        headers = [f"{k.upper()} macro-F1 change" for k in kinds]
+        headers += [f"{k.upper()} verdicts unchanged" for k in kinds if steady[k]]
+        lines += [f"| {task}, {level} distortion | " + " | ".join(headers) + " |", "|---|" + "---|" * len(headers)]
         first = cards[kinds[0]]["results"]
         lines.append("| none (clean test images, macro-F1) | "
-                     + " | ".join(f"{cards[k]['results']['clean']:.3f}" for k in kinds) + " |")
+                     + " | ".join([f"{cards[k]['results']['clean']:.3f}" for k in kinds]
+                                  + ["" for k in kinds if steady[k]]) + " |")
         for distortion in (d for d in first if d != "clean"):
-            lines.append(f"| {distortion.replace('_', ' ')} | " + " | ".join(
-                f"{cards[k]['results'][distortion][level] - cards[k]['results']['clean']:+.3f}" for k in kinds) + " |")
+            cells = [f"{cards[k]['results'][distortion][level] - cards[k]['results']['clean']:+.3f}" for k in kinds]
+            cells += [f"{steady[k][distortion][level]:.0%}" for k in kinds if steady[k]]
+            lines.append(f"| {distortion.replace('_', ' ')} | " + " | ".join(cells) + " |")
     return "\n".join(lines)
 
 

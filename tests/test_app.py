@@ -70,7 +70,8 @@ def untrained_models(tmp_path_factory) -> Path:
                 "sha256": sha256_of_file(path), "file_size_bytes": path.stat().st_size,
                 "parameters": int(model.count_params()), "evaluation": evaluation,
                 "training": {"history": history, "training_seconds": 1.0, "epochs_run": 2},
-                "robustness": {"results": {"clean": evaluation["macro_f1"], "blur": {"mild": 0.5, "strong": 0.3}}},
+                "robustness": {"results": {"clean": evaluation["macro_f1"], "blur": {"mild": 0.5, "strong": 0.3}},
+                               "verdict_unchanged": {"blur": {"mild": 0.9, "strong": 0.7}}},
                 "trained_at": "2026-01-01T00:00:00+00:00",
             }, task, kind, folder)
     return folder
@@ -224,6 +225,9 @@ def test_comparison_reads_cards_and_finds_disagreements(with_models):
     assert len(at.get("plotly_chart")) == 2 * 6  # per task: 2 confusion, 2 ROC, reliability, training
     metrics = at.dataframe[0].value
     assert list(metrics.columns) == ["CNN", "CRNN"] and "Macro-F1" in metrics.index
+    robustness = next(frame.value for frame in at.dataframe if "distortion" in frame.value.columns)
+    blur = robustness[(robustness.distortion == "blur") & (robustness.level == "strong")].iloc[0]
+    assert blur["CNN macro-F1"] == 0.3 and blur["CRNN verdicts unchanged"] == 0.7
     at.button(key="gallery_run").click().run()
     assert not at.exception
     assert metric(at, "Images scored") == "20"

@@ -137,8 +137,8 @@ def test_strokes_widened_by_blur_or_low_resolution_are_thinned_back(kind):
 
 
 def test_a_page_photographed_off_axis_is_rectified_from_its_grid_corners():
-    from ecg_pipeline.distortions import perspective
-    from ecg_pipeline.layout import MAX_KEYSTONE, grid_corners, keystone
+    from ecg_pipeline.distortions import grid_colour, perspective
+    from ecg_pipeline.layout import MAX_KEYSTONE, MAX_RECTIFIABLE_KEYSTONE, grid_corners, keystone
     from ecg_pipeline.loading import load_image
 
     from .conftest import SHARED_DATA
@@ -155,3 +155,8 @@ def test_a_page_photographed_off_axis_is_rectified_from_its_grid_corners():
     result = run_pipeline(skewed)
     assert result.perspective_corrected and result.warnings == [] and result.layout_confidence == 1.0
     assert keystone(grid_corners(result.deskewed)) < MAX_KEYSTONE
+    # A grid that is only partly pink has no trustworthy corners: the page is left as it is.
+    off_colour = grid_colour(clean, 20)
+    assert keystone(grid_corners(off_colour)) > MAX_RECTIFIABLE_KEYSTONE
+    result = run_pipeline(off_colour)
+    assert not result.perspective_corrected and result.warnings == []
