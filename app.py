@@ -2,7 +2,10 @@
 
 import streamlit as st
 
+from dashboard.state import keep_keras_state_between_runs
+
 st.set_page_config(page_title="ECG image classifier", page_icon=":material/monitor_heart:", layout="wide")
+keep_keras_state_between_runs()
 
 page = st.navigation([
     st.Page("pages/analyze.py", title="Analyze", icon=":material/monitor_heart:", default=True),

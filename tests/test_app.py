@@ -101,9 +101,18 @@ def test_every_page_renders_with_models(with_models, name):
     assert not at.error
 
 
-def test_entry_point_runs_the_default_page(no_models):
+def test_entry_point_runs_the_default_page(no_models, monkeypatch):
+    import keras
+    from streamlit.runtime.scriptrunner import script_runner
+
+    # put back whatever app.py replaces, when the test ends
+    monkeypatch.setattr(script_runner, "_clean_problem_modules", script_runner._clean_problem_modules)
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60).run()
     assert not at.exception
+    clears = []
+    monkeypatch.setattr(keras.backend, "clear_session", lambda *args, **kwargs: clears.append(1))
+    script_runner._clean_problem_modules()  # what Streamlit runs after every script run
+    assert clears == []  # the models' TensorFlow state survives between runs
     assert "Not a medical device" in texts(at.sidebar.caption)
     assert at.title[0].value == "Analyze an ECG image"
     at.switch_page("pages/about.py").run()
