@@ -149,8 +149,11 @@ def grid_corners(rgb: np.ndarray) -> np.ndarray | None:
     The grid is the largest connected patch of pink; its corners are its extreme points along the two
     diagonals, which holds for any mildly skewed quadrilateral. ``None`` when there is no pink grid.
     """
-    scale = min(1.0, WORKING_WIDTH / rgb.shape[1])
-    pink = pink_mask(shrink(rgb, scale)).astype(np.uint8)
+    # A whole-number shrink towards the working width: some ten times faster than an exact one, as good here.
+    factor = max(1, int(np.ceil(rgb.shape[1] / WORKING_WIDTH)))
+    scale = 1.0 / factor
+    small = cv2.resize(rgb, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA) if factor > 1 else rgb
+    pink = pink_mask(small).astype(np.uint8)
     count, labels, stats, _ = cv2.connectedComponentsWithStats(pink, connectivity=8)
     if count < 2:
         return None
