@@ -117,6 +117,8 @@ def test_every_page_opens_in_the_browser(dashboard_url, browser, tmp_path):
         page.get_by_role("link", name=title).first.click()
         page.wait_for_timeout(500)
         page.get_by_text("Not a medical device").first.wait_for(timeout=60_000)
+        page.wait_for_load_state("networkidle")  # tables and charts load their code on first use
+        page.wait_for_timeout(500)
         assert page.get_by_text("Traceback").count() == 0
         page.screenshot(path=str(screenshot_dir(tmp_path) / f"{title.lower().replace(' ', '_')}.png"))
     page.close()
