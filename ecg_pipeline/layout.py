@@ -16,7 +16,7 @@ import numpy as np
 from scipy.signal import find_peaks
 
 from .constants import LAYOUT_ROWS, N_LAYOUT_COLUMNS, RHYTHM_LEAD
-from .stages import shrink
+from .stages import shrink, shrink_by
 
 Box = tuple[int, int, int, int]  # (top, bottom, left, right), pixels, bottom/right exclusive
 
@@ -151,9 +151,7 @@ def grid_corners(rgb: np.ndarray) -> np.ndarray | None:
     """
     # A whole-number shrink towards the working width: some ten times faster than an exact one, as good here.
     factor = max(1, int(np.ceil(rgb.shape[1] / WORKING_WIDTH)))
-    scale = 1.0 / factor
-    small = cv2.resize(rgb, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA) if factor > 1 else rgb
-    pink = pink_mask(small).astype(np.uint8)
+    pink = pink_mask(shrink_by(rgb, factor)).astype(np.uint8)
     count, labels, stats, _ = cv2.connectedComponentsWithStats(pink, connectivity=8)
     if count < 2:
         return None
@@ -164,7 +162,7 @@ def grid_corners(rgb: np.ndarray) -> np.ndarray | None:
     ys, xs = np.nonzero(labels == largest)
     total, difference = xs + ys, xs - ys
     picks = [total.argmin(), difference.argmax(), total.argmax(), difference.argmin()]
-    return np.float32([[xs[i], ys[i]] for i in picks]) / scale
+    return np.float32([[xs[i], ys[i]] for i in picks]) * factor
 
 
 def _rectangle_of(corners: np.ndarray) -> np.ndarray:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -157,9 +157,7 @@ def thin_strokes(leads: list[LeadStages], width: float, input_shape: tuple[int, 
     for lead in leads:
         value = thinner_threshold(lead.histogram, lead.threshold, factor)
         binary = binarize(lead.smoothed, value)
-        thinned.append(LeadStages(name=lead.name, box=lead.box, raw=lead.raw, smoothed=lead.smoothed,
-                                  threshold=value, histogram=lead.histogram, binary=binary,
-                                  model_input=model_input(binary, input_shape)))
+        thinned.append(replace(lead, threshold=value, binary=binary, model_input=model_input(binary, input_shape)))
     return thinned
 
 

@@ -41,6 +41,19 @@ def gaussian_smooth(image: np.ndarray, sigma: float = 1.0) -> np.ndarray:
                             borderType=cv2.BORDER_REPLICATE)
 
 
+def shrink_by(image: np.ndarray, factor: int) -> np.ndarray:
+    """``image`` made ``factor`` times smaller with area averaging: OpenCV's fast case of it.
+
+    Examples
+    --------
+    >>> shrink_by(np.zeros((1572, 2213), np.uint8), 2).shape
+    (786, 1106)
+    """
+    if factor <= 1:
+        return image
+    return cv2.resize(image, None, fx=1.0 / factor, fy=1.0 / factor, interpolation=cv2.INTER_AREA)
+
+
 def shrink(image: np.ndarray, scale: float) -> np.ndarray:
     """``image`` resized by ``scale`` (< 1) with area averaging, so thin lines fade rather than vanish.
 
@@ -56,9 +69,7 @@ def shrink(image: np.ndarray, scale: float) -> np.ndarray:
         return image
     height, width = image.shape[:2]
     size = (max(1, round(width * scale)), max(1, round(height * scale)))
-    factor = int(1.0 / scale)
-    if factor >= 2:
-        image = cv2.resize(image, None, fx=1.0 / factor, fy=1.0 / factor, interpolation=cv2.INTER_AREA)
+    image = shrink_by(image, int(1.0 / scale))
     if image.shape[1::-1] == size:
         return image
     return cv2.resize(image, size, interpolation=cv2.INTER_AREA)
