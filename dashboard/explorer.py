@@ -29,14 +29,16 @@ EXPLANATIONS: dict[str, str] = {
     "probably is not a 12-lead report. A single-beat image is used whole, as one lead.",
     "Gaussian smoothing": "Each lead is blurred slightly with a Gaussian filter. Sigma is the width of the "
     "blur in pixels: a small sigma removes speckle and the thinnest grid lines, a large one also smears the "
-    "trace. Move the sigma slider and watch the binary leads and the probabilities below change.",
+    "trace. Sigma is given for pages at the scale of the printouts the models learnt from; a 12-lead page "
+    "scanned at another resolution gets the same blur in millimetres. Move the sigma slider and watch the "
+    "binary leads and the probabilities below change.",
     "Otsu threshold": "To tell ink from paper, Otsu's method (1979) looks at the histogram of brightness and "
     "picks the value that splits the pixels into two groups, each as uniform as possible. Pixels darker than "
     f"the red line count as trace. When that would make more than {MAX_TRACE_INK_FRACTION:.0%} of the lead "
     "'trace', the grid has "
     "come out as dark as the ink (thick pens, dark scans), so the split is made again among the darker pixels. "
     f"On a 12-lead page whose strokes come out wider than {MAX_STROKE_WIDTH:g} model-input pixels (blur, a "
-    "low-resolution scan), every lead's line moves darker until the trace is as thin as on a sharp printout. "
+    "thick pen), every lead's line moves darker until the trace is as thin as on a sharp printout. "
     "Choose 'Manual' to place the line yourself.",
     "Binary trace": "After thresholding every pixel is either trace (black) or paper (white). A good binary lead "
     "shows one thin, continuous line; leftover grid lines, blobs or gaps mean the settings do not suit the image.",
@@ -67,7 +69,7 @@ def show_stage(stage: str, analysis, lead_name: str | None) -> None:
         left, right = st.columns(2)
         left.image(lead_picture(lead, "raw"), width="stretch", caption=f"{lead.name}: raw crop")
         right.image(lead_picture(lead, "smoothed"), width="stretch",
-                    caption=f"{lead.name}: smoothed, sigma {result.sigma:g}")
+                    caption=f"{lead.name}: smoothed, sigma {result.page_sigma:.2g} px")
     elif stage == "Otsu threshold":
         widgets.show_histogram(lead)
     elif stage == "Binary trace":

@@ -10,7 +10,7 @@ import numpy as np
 import streamlit as st
 
 from dashboard import charts, state, tables
-from ecg_pipeline.constants import TASK_SPECS
+from ecg_pipeline.constants import REFERENCE_PX_PER_MM, TASK_SPECS
 from ecg_pipeline.errors import EcgError
 from ecg_pipeline.render import draw_lead_boxes, lead_montage, lead_picture, preview
 from ecg_pipeline.stages import TYPICAL_STROKE_WIDTH
@@ -71,8 +71,12 @@ def show_lead_stages(result) -> None:
     """Raw / smoothed / binary of every lead, one tab per stage."""
     if result.strokes_thinned:
         st.caption(f"The strokes came out {result.stroke_width:.2f} model-input pixels wide (printouts are about "
-                   f"{TYPICAL_STROKE_WIDTH:g}), as on a blurred or low-resolution image: every lead's threshold was "
-                   "lowered to keep the darker core of the trace.")
+                   f"{TYPICAL_STROKE_WIDTH:g}), as on a blurred image or one drawn with a thick pen: every lead's "
+                   "threshold was lowered to keep the darker core of the trace.")
+    if result.page_sigma is not None and result.page_sigma != result.sigma:
+        st.caption(f"This page has {result.px_per_mm:.2f} pixels per millimetre; the printouts the models learnt "
+                   f"from have {REFERENCE_PX_PER_MM:g}. Sigma {result.sigma:g} was applied as "
+                   f"{result.page_sigma:.2f} pixels, the same blur in millimetres of paper.")
     for tab, view in zip(st.tabs(list(VIEW_LABELS.values())), VIEW_LABELS, strict=True):
         with tab:
             lead_grid(result, view)

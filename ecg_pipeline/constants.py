@@ -23,6 +23,9 @@ PAPER_SPEED_MM_PER_S = 25.0
 GAIN_MM_PER_MV = 10.0
 LEAD_SECONDS = 2.5
 RHYTHM_SECONDS = 10.0
+#: Scale of the printouts the models learnt from: every shared printout is 2213 px wide and measures
+#: 7.87 px per mm (a lead column's width over its 62.5 mm). The pipeline's smoothing is set at this scale.
+REFERENCE_PX_PER_MM = 7.87
 
 # --- Tasks and classes ----------------------------------------------------------------------------
 TWELVE_LEAD = "twelve_lead"

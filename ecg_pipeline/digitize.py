@@ -132,12 +132,7 @@ def digitize_page(result) -> DigitizedECG | None:
 
     if result.task != TWELVE_LEAD or result.layout is None:
         return None
-    if len(result.layout.separators) >= 2:
-        column = float(np.mean(np.diff(result.layout.separators)))
-    else:  # boxes are the column minus a 3 % margin each side (see layout.detect_layout)
-        top, bottom, left, right = result.leads[0].box
-        column = (right - left) / 0.94
-    px_per_mm = px_per_mm_from_column(column)
+    px_per_mm = px_per_mm_from_column(result.layout.column_width)
     traces = {lead.name: digitize_lead(lead.binary, px_per_mm) for lead in result.leads}
     rate, rr = heart_rate(traces[RHYTHM_LEAD])
     return DigitizedECG(traces=traces, heart_rate_bpm=rate, rr_intervals_s=rr, px_per_mm=px_per_mm)

@@ -41,6 +41,8 @@ class Layout:
         Baseline height of the three lead rows and the rhythm strip.
     separators : list of float
         x of the separator bars between columns (empty when none were found).
+    column_width : float
+        Width of one lead column (``LEAD_SECONDS`` of trace) in pixels of the page: the page's scale.
     confidence : float
         0 (no 12-lead structure found, template used) to 1 (every cue found and consistent).
     warnings : list of str
@@ -51,6 +53,7 @@ class Layout:
     grid_box: Box
     row_centres: list[float]
     separators: list[float]
+    column_width: float
     confidence: float
     warnings: list[str] = field(default_factory=list)
 
@@ -329,6 +332,7 @@ def detect_layout(gray: np.ndarray, rgb: np.ndarray | None = None) -> Layout:
         grid_box=to_box(g_top, g_bottom, g_left, g_right),
         row_centres=[r * inv for r in rows],
         separators=[s * inv for s in separators],
+        column_width=column_width * inv,
         confidence=float(np.clip(confidence, 0.0, 1.0)),
         warnings=warnings,
     )

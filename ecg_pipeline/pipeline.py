@@ -7,7 +7,8 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from .constants import BEAT, MIN_TWELVE_LEAD_WIDTH_PX, TASK_SPECS, TASKS, TWELVE_LEAD
+from .constants import BEAT, MIN_TWELVE_LEAD_WIDTH_PX, REFERENCE_PX_PER_MM, TASK_SPECS, TASKS, TWELVE_LEAD
+from .digitize import px_per_mm_from_column
 from .errors import LayoutError
 from .layout import (
     MAX_KEYSTONE,
@@ -34,6 +35,10 @@ from .stages import (
     to_grayscale,
     trace_threshold,
 )
+
+#: Pages whose scale is within this share of ``REFERENCE_PX_PER_MM`` are smoothed with sigma as given, so the
+#: printouts the models learnt from (all within 0.1 %) are processed exactly as in training.
+SCALE_TOLERANCE = 0.05
 
 #: Share of a lead's pixels that are ink, outside which the lead does not look like an ECG trace.
 INK_FRACTION_RANGE = (0.002, 0.25)
@@ -71,6 +76,10 @@ class PipelineResult:
     sigma: float
     threshold_method: str
     task_reason: str = ""
+    #: The page's scale, from its lead columns (12-lead pages).
+    px_per_mm: float | None = None
+    #: The smoothing actually applied, in pixels of this page: ``sigma`` scaled to the page's resolution.
+    page_sigma: float | None = None
     #: Whether a perspective (a page photographed off-axis) was undone from the grid's corners.
     perspective_corrected: bool = False
     #: Median stroke width of the leads in model-input pixels, as first thresholded (12-lead pages).
@@ -150,7 +159,7 @@ def page_stroke_width(leads: list[LeadStages], input_height: int) -> float:
 def thin_strokes(leads: list[LeadStages], width: float, input_shape: tuple[int, int]) -> list[LeadStages]:
     """The leads re-thresholded darker, so that strokes ``width`` wide come out ``TYPICAL_STROKE_WIDTH`` wide.
 
-    Blur, a low-resolution scan or a thick pen widen every stroke of a page; the models learnt thin ones.
+    Blur or a thick pen widen every stroke of a page; the models learnt thin ones.
     """
     factor = TYPICAL_STROKE_WIDTH / width
     thinned = []
@@ -159,6 +168,25 @@ def thin_strokes(leads: list[LeadStages], width: float, input_shape: tuple[int, 
         binary = binarize(lead.smoothed, value)
         thinned.append(replace(lead, threshold=value, binary=binary, model_input=model_input(binary, input_shape)))
     return thinned
+
+
+def page_sigma(sigma: float, px_per_mm: float) -> float:
+    """``sigma`` (pixels at ``REFERENCE_PX_PER_MM``) in pixels of a page at ``px_per_mm``.
+
+    Smoothing then covers the same millimetres of paper on a low-resolution scan as on the printouts the
+    models learnt from; otherwise it would blur a coarser page's strokes more than the models ever saw.
+
+    Examples
+    --------
+    >>> page_sigma(1.0, REFERENCE_PX_PER_MM / 2)
+    0.5
+    >>> page_sigma(1.0, REFERENCE_PX_PER_MM * 1.01)
+    1.0
+    """
+    scale = px_per_mm / REFERENCE_PX_PER_MM
+    if abs(scale - 1.0) <= SCALE_TOLERANCE:
+        return sigma
+    return sigma * float(np.clip(scale, 0.25, 4.0))
 
 
 def run_pipeline(image: ImageSource, task: str = TWELVE_LEAD, sigma: float = 1.0,
@@ -172,7 +200,9 @@ def run_pipeline(image: ImageSource, task: str = TWELVE_LEAD, sigma: float = 1.0
     task : {"twelve_lead", "beat", "auto"}
         What the image is; ``"auto"`` decides from the image.
     sigma : float
-        Standard deviation of the Gaussian smoothing, in pixels of the original image.
+        Standard deviation of the Gaussian smoothing in pixels. On a 12-lead page these are pixels at the
+        models' reference scale (``REFERENCE_PX_PER_MM``): a page scanned at another resolution is smoothed
+        with ``page_sigma``, the same width in millimetres. On a single beat, pixels of the image.
     threshold : "otsu" or float
         Otsu's threshold per lead (taken again on the darker side when the grid came out as ink; see
         ``trace_threshold``; on a 12-lead page whose strokes come out wider than ``MAX_STROKE_WIDTH``, lowered
@@ -223,8 +253,8 @@ def run_pipeline(image: ImageSource, task: str = TWELVE_LEAD, sigma: float = 1.0
         lap("leads")
         result = PipelineResult(task=task, original=rgb, rotation_degrees=0.0, deskewed=rgb,
                                 grayscale=gray_original, layout=None, leads=leads, sigma=sigma,
-                                threshold_method=method, task_reason=reason, warnings=warnings,
-                                timings_ms=timings)
+                                threshold_method=method, task_reason=reason, page_sigma=sigma,
+                                warnings=warnings, timings_ms=timings)
     else:
         if rgb.shape[1] < MIN_TWELVE_LEAD_WIDTH_PX:
             raise LayoutError(
@@ -246,7 +276,9 @@ def run_pipeline(image: ImageSource, task: str = TWELVE_LEAD, sigma: float = 1.0
             warnings.append("This does not look like a 12-lead report: " + "; ".join(layout.warnings) + ".")
         elif layout.warnings:
             warnings.extend(w[0].upper() + w[1:] + "." for w in layout.warnings)
-        leads = [process_lead(name, layout.boxes[name], gray, sigma, threshold, spec.input_shape)
+        px_per_mm = px_per_mm_from_column(layout.column_width)
+        lead_sigma = page_sigma(sigma, px_per_mm)
+        leads = [process_lead(name, layout.boxes[name], gray, lead_sigma, threshold, spec.input_shape)
                  for name in spec.leads]
         width = page_stroke_width(leads, spec.input_shape[0])
         thinned = method == "otsu" and width > MAX_STROKE_WIDTH
@@ -255,8 +287,8 @@ def run_pipeline(image: ImageSource, task: str = TWELVE_LEAD, sigma: float = 1.0
         lap("leads")
         result = PipelineResult(task=task, original=rgb, rotation_degrees=angle, deskewed=deskewed,
                                 grayscale=gray, layout=layout, leads=leads, sigma=sigma,
-                                threshold_method=method, task_reason=reason,
-                                perspective_corrected=keystoned, stroke_width=width,
+                                threshold_method=method, task_reason=reason, px_per_mm=px_per_mm,
+                                page_sigma=lead_sigma, perspective_corrected=keystoned, stroke_width=width,
                                 strokes_thinned=thinned, warnings=warnings, timings_ms=timings)
     ink = float(np.median([lead.ink_fraction for lead in result.leads]))
     if ink < INK_FRACTION_RANGE[0]:

@@ -184,7 +184,7 @@ def trace_threshold(hist: tuple[np.ndarray, np.ndarray], max_ink_fraction: float
 #: Typical width of a trace stroke in model-input pixels: the median lead of the 343 shared printouts is 0.97.
 TYPICAL_STROKE_WIDTH = 1.0
 #: Page-median stroke width (model-input pixels) above which the trace is thinned back to the typical width.
-#: No shared printout is above 1.18; blurred, low-resolution or thick-pen pages are at 1.2-1.5.
+#: No shared printout is above 1.18; blurred or thick-pen pages are at 1.2-1.5.
 MAX_STROKE_WIDTH = 1.2
 
 

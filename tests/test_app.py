@@ -307,3 +307,29 @@ def test_trace_panels_stay_on_the_figure_and_do_not_overlap(n_leads):
     domains = sorted(figure.layout[f"yaxis{'' if i == 0 else i + 1}"].domain for i in range(n_leads))
     assert all(0.0 <= low < high <= 1.0 for low, high in domains)
     assert all(below[1] < above[0] for below, above in zip(domains, domains[1:], strict=False))
+
+
+def _lead_stages_of_the_sample_at(width: int) -> None:
+    # AppTest runs this function's source on its own: everything it needs is imported here.
+    from pathlib import Path
+
+    from dashboard import widgets
+    from ecg_pipeline.distortions import rescale
+    from ecg_pipeline.loading import load_image
+    from ecg_pipeline.pipeline import run_pipeline
+
+    sample = load_image(Path("data/samples/twelve_lead_history_of_mi_1.jpg").resolve())
+    widgets.show_lead_stages(run_pipeline(rescale(sample, width / sample.shape[1]), sigma=1.0))
+
+
+# The samples are drawn at the shared printouts' scale and saved 1600 px wide: 0.72 of it.
+@pytest.mark.parametrize(("width", "said"), [(1600, "Sigma 1 was applied as 0.72 pixels"), (2213, None)])
+def test_lead_stages_say_when_sigma_was_scaled_to_the_page(width, said, monkeypatch):
+    monkeypatch.chdir(ROOT)
+    at = AppTest.from_function(_lead_stages_of_the_sample_at, args=(width,), default_timeout=60).run()
+    assert not at.exception
+    captions = texts(at.caption)
+    if said:
+        assert said in captions
+    else:
+        assert "pixels per millimetre" not in captions

@@ -109,8 +109,8 @@ def test_a_grid_printed_dark_is_not_taken_for_the_trace():
     assert clean_ink < thick_ink < 2 * clean_ink
 
 
-@pytest.mark.parametrize("kind", ["blur", "resolution"])
-def test_strokes_widened_by_blur_or_low_resolution_are_thinned_back(kind):
+@pytest.mark.parametrize("kind", ["blur", "line_thickness"])
+def test_strokes_widened_by_blur_or_a_thick_pen_are_thinned_back(kind):
     from ecg_pipeline.constants import TWELVE_LEAD_SPEC
     from ecg_pipeline.distortions import distort
     from ecg_pipeline.loading import load_image
@@ -134,6 +134,28 @@ def test_strokes_widened_by_blur_or_low_resolution_are_thinned_back(kind):
     # A manual threshold is the user's choice and stays as given.
     manual = run_pipeline(distort(clean, kind, "moderate"), threshold=200.0)
     assert not manual.strokes_thinned and {lead.threshold for lead in manual.leads} == {200.0}
+
+
+def test_a_low_resolution_scan_is_smoothed_at_the_models_scale():
+    from ecg_pipeline.constants import REFERENCE_PX_PER_MM
+    from ecg_pipeline.distortions import rescale
+    from ecg_pipeline.loading import load_image
+
+    from .conftest import SHARED_DATA
+
+    path = SHARED_DATA / "ecg-images" / "normal" / "Normal(1).jpg"
+    if not path.exists():
+        pytest.skip("the shared printouts are not beside the project")
+    clean = run_pipeline(load_image(path), sigma=1.0)
+    assert clean.px_per_mm == pytest.approx(REFERENCE_PX_PER_MM, rel=0.005)
+    assert clean.page_sigma == 1.0
+
+    coarse = run_pipeline(rescale(load_image(path), 0.6), sigma=1.0)
+    assert coarse.px_per_mm == pytest.approx(0.6 * REFERENCE_PX_PER_MM, rel=0.02)
+    assert coarse.page_sigma == pytest.approx(0.6, rel=0.02)
+    # The same millimetres of blur leave the strokes as wide as on the original: nothing to thin.
+    assert not coarse.strokes_thinned
+    assert abs(coarse.stroke_width - clean.stroke_width) < 0.15
 
 
 def test_a_page_photographed_off_axis_is_rectified_from_its_grid_corners():

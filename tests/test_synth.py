@@ -67,6 +67,15 @@ def test_page_has_the_requested_size(size):
     assert page.dtype == np.uint8
 
 
+def test_drawn_pages_have_the_scale_of_the_printouts_and_the_pipeline_measures_it():
+    from ecg_pipeline.constants import REFERENCE_PX_PER_MM
+    from ecg_pipeline.synth import px_per_mm
+
+    assert px_per_mm() == pytest.approx(REFERENCE_PX_PER_MM, rel=0.005)
+    page = render_twelve_lead_page("normal", seed=0, width=1600, height=1137)
+    assert run_pipeline(page).px_per_mm == pytest.approx(px_per_mm(1600), rel=0.01)
+
+
 def test_beat_image_is_a_grayscale_192_by_128_image():
     image = render_beat_image("ventricular_fibrillation", seed=0)
     assert image.shape == (BEAT_IMAGE_SIZE[1], BEAT_IMAGE_SIZE[0], 3) == (128, 192, 3)
