@@ -201,8 +201,9 @@ def run_pipeline(image: ImageSource, task: str = TWELVE_LEAD, sigma: float = 1.0
         What the image is; ``"auto"`` decides from the image.
     sigma : float
         Standard deviation of the Gaussian smoothing in pixels. On a 12-lead page these are pixels at the
-        models' reference scale (``REFERENCE_PX_PER_MM``): a page scanned at another resolution is smoothed
-        with ``page_sigma``, the same width in millimetres. On a single beat, pixels of the image.
+        models' reference scale (``REFERENCE_PX_PER_MM``): a page scanned at another resolution (measured
+        from its lead columns, when every layout cue was found) is smoothed with ``page_sigma``, the same
+        width in millimetres. On a single beat, pixels of the image.
     threshold : "otsu" or float
         Otsu's threshold per lead (taken again on the darker side when the grid came out as ink; see
         ``trace_threshold``; on a 12-lead page whose strokes come out wider than ``MAX_STROKE_WIDTH``, lowered
@@ -277,7 +278,10 @@ def run_pipeline(image: ImageSource, task: str = TWELVE_LEAD, sigma: float = 1.0
         elif layout.warnings:
             warnings.extend(w[0].upper() + w[1:] + "." for w in layout.warnings)
         px_per_mm = px_per_mm_from_column(layout.column_width)
-        lead_sigma = page_sigma(sigma, px_per_mm)
+        # A layout with a missing or misplaced cue (columns from a template, bars where a shadow ends) gives
+        # column widths up to 8 % off: not precise enough to rescale the smoothing, so such a page is taken
+        # to be at the models' scale.
+        lead_sigma = page_sigma(sigma, px_per_mm) if layout.confidence == 1.0 else sigma
         leads = [process_lead(name, layout.boxes[name], gray, lead_sigma, threshold, spec.input_shape)
                  for name in spec.leads]
         width = page_stroke_width(leads, spec.input_shape[0])

@@ -138,7 +138,7 @@ def test_strokes_widened_by_blur_or_a_thick_pen_are_thinned_back(kind):
 
 def test_a_low_resolution_scan_is_smoothed_at_the_models_scale():
     from ecg_pipeline.constants import REFERENCE_PX_PER_MM
-    from ecg_pipeline.distortions import rescale
+    from ecg_pipeline.distortions import rescale, uneven_lighting
     from ecg_pipeline.loading import load_image
 
     from .conftest import SHARED_DATA
@@ -156,6 +156,10 @@ def test_a_low_resolution_scan_is_smoothed_at_the_models_scale():
     # The same millimetres of blur leave the strokes as wide as on the original: nothing to thin.
     assert not coarse.strokes_thinned
     assert abs(coarse.stroke_width - clean.stroke_width) < 0.15
+    # A shadow that puts the separator bars out of place gives a wrong scale (8.5 px/mm here): left alone.
+    shadowed = run_pipeline(uneven_lighting(load_image(path), 0.5, np.random.default_rng(4)), sigma=1.0)
+    assert shadowed.layout_confidence < 1.0 and abs(shadowed.px_per_mm / REFERENCE_PX_PER_MM - 1) > 0.05
+    assert shadowed.page_sigma == 1.0
 
 
 def test_a_page_photographed_off_axis_is_rectified_from_its_grid_corners():
