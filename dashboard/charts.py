@@ -47,6 +47,18 @@ def lead_heatmap(table: pd.DataFrame, task: str, title: str) -> go.Figure:
     return go.Figure(data=[heatmap], layout=layout)
 
 
+def lead_weights_figure(weights: np.ndarray, task: str, title: str) -> go.Figure:
+    """Leads x classes weights of a lead weighting: how much each lead's own probability of a class counts."""
+    limit = float(np.abs(weights).max()) or 1.0
+    heatmap = go.Heatmap(z=weights, x=display_names(task), y=list(TASK_SPECS[task].leads), zmin=-limit,
+                         zmax=limit, colorscale="RdBu", reversescale=True, texttemplate="%{z:.2f}",
+                         colorbar={"title": {"text": "weight"}},
+                         hovertemplate="lead %{y}<br>%{x}: %{z:.3f}<extra></extra>")
+    layout = _layout(title, max(220, 32 * len(weights) + 150), xaxis={"side": "top"},
+                     yaxis={"autorange": "reversed", "type": "category"})
+    return go.Figure(data=[heatmap], layout=layout)
+
+
 def aggregate_bars(aggregate: pd.DataFrame, task: str, title: str = "Aggregated probabilities") -> go.Figure:
     """Both models' image-level probabilities as one grouped bar chart."""
     classes = list(TASK_SPECS[task].classes)

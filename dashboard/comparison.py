@@ -8,6 +8,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import charts, state, tables
+from ecg_pipeline.aggregation import LeadWeighting
 from ecg_pipeline.constants import MAX_FILE_BYTES, MODEL_KINDS, TASK_SPECS
 from ecg_pipeline.data import find_images
 from ecg_pipeline.errors import EcgError
@@ -57,6 +58,22 @@ def show_task_comparison(task: str, cards: dict[str, dict]) -> None:
         if reliability:
             st.plotly_chart(charts.reliability_figure(reliability), width="stretch", key=f"{task}_reliability")
             st.caption("A calibrated model is right 80% of the time when it says 80%: its line follows the diagonal.")
+    weighted = {kind: card["lead_weighting"] for kind, card in cards.items() if card.get("lead_weighting")}
+    if weighted:
+        st.subheader("How each model weighs the leads")
+        for column, (kind, fitted) in zip(st.columns(len(weighted)), weighted.items(), strict=True):
+            with column:
+                weights = LeadWeighting.from_dict(fitted).lead_weights()
+                st.plotly_chart(charts.lead_weights_figure(weights, task, kind.upper()), width="stretch",
+                                key=f"{task}_lead_weights_{kind}")
+                cv = fitted["cross_validation"]
+                st.caption(f"{kind.upper()}: cross-validated macro-F1 {cv['macro_f1']:.3f} with the weighting, "
+                           f"{cv['mean_of_leads_macro_f1']:.3f} with the plain mean of the leads "
+                           f"({cv['folds']} folds x {cv['repeats']} over {fitted['fitted_on']['images']} "
+                           "training and validation images).")
+        st.caption("Each model's lead probabilities are combined by a logistic regression fitted on the training "
+                   "and validation images (scripts/fit_lead_weighting.py). A cell is the weight of one lead's own "
+                   "probability of a class in that class's score: red leads count more, blue ones count against.")
     histories = {k: c["training"]["history"] for k, c in cards.items() if c.get("training", {}).get("history")}
     if histories:
         st.subheader("Training")

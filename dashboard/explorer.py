@@ -46,8 +46,10 @@ EXPLANATIONS: dict[str, str] = {
     "below). The models are also told which lead it is, because the same shape can be normal in one lead and "
     "abnormal in another.",
     "Probabilities": "The CNN and the CRNN each give a probability for every class, lead by lead (the heatmaps). "
-    "The probabilities of the whole image are the mean over its leads. The CNN looks at local shapes; the CRNN "
-    "also reads the trace from left to right as a sequence, the way time runs.",
+    "On a 12-lead page each model combines its leads with a weighting learnt from the training images "
+    "(some leads count more for some classes; see Model comparison); a model without one takes the mean. "
+    "The CNN looks at local shapes; the CRNN also reads the trace from left to right as a sequence, the way "
+    "time runs.",
 }
 
 

@@ -45,6 +45,9 @@ def metrics_table(cards: dict[str, dict]) -> pd.DataFrame:
             "Parameters": _number(card.get("parameters"), ",d"),
             "File size (MB)": _number(size / 1e6 if size else None, ".2f"),
             "Median latency per image (ms)": _number(evaluation.get("median_latency_ms"), ".1f"),
+            "Leads combined by": evaluation.get("aggregation", MISSING),
+            "Cross-validated macro-F1 of the lead weighting (train + validation)": _number(
+                card.get("lead_weighting", {}).get("cross_validation", {}).get("macro_f1"), ".3f"),
             "Test images": _number(evaluation.get("n_images"), "d"),
             "Epochs": _number(training.get("epochs_run"), "d"),
             "Training time (s)": _number(training.get("training_seconds"), ".0f"),

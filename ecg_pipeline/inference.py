@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 
 from . import tf_quiet  # noqa: F401  (must precede TensorFlow)
-from .aggregation import AGGREGATION_METHOD, aggregate_probabilities
+from .aggregation import AGGREGATION_METHOD, WEIGHTED_AGGREGATION_METHOD, LeadWeighting, aggregate_probabilities
 from .cards import card_path, model_path, read_card
 from .constants import MODEL_KINDS, TASK_SPECS
 from .data import sha256_of_file
@@ -27,6 +27,11 @@ class LoadedModel:
 
         self.task, self.kind, self.model, self.card = task, kind, model, card
         self._lock = threading.Lock()
+        # A lead weighting is fitted to one model file's outputs; one left from an earlier model is ignored.
+        weighting = card.get("lead_weighting")
+        self.weighting = (LeadWeighting.from_dict(weighting)
+                          if weighting and weighting.get("model_sha256") == card.get("sha256") else None)
+        self.aggregation = WEIGHTED_AGGREGATION_METHOD if self.weighting else AGGREGATION_METHOD
         spec = TASK_SPECS[task]
         self._n_leads = len(spec.leads)
         # A compiled graph: eager calls run a recurrent layer step by step in Python (seconds, not ms).
@@ -48,6 +53,12 @@ class LoadedModel:
             probs = self._forward(images, self.lead_ids(len(images)))
         probs = np.asarray(probs, dtype=np.float64)
         return probs / probs.sum(axis=1, keepdims=True)
+
+    def aggregate(self, lead_probabilities: np.ndarray) -> np.ndarray:
+        """One image's class probabilities from its leads': (n_leads, n_classes) -> (n_classes,)."""
+        if self.weighting is not None:
+            return self.weighting.probabilities(lead_probabilities)
+        return aggregate_probabilities(lead_probabilities)
 
 
 _cache: dict[tuple[str, str, str], LoadedModel] = {}
@@ -106,6 +117,13 @@ def available_models(task: str, models_dir: str | Path | None = None) -> dict[st
         except ModelUnavailableError as exc:
             status[kind] = str(exc)
     return status
+
+
+def aggregation_name(methods: dict[str, str]) -> str:
+    """One name for the models' aggregation methods: the method, or each model's when they differ."""
+    if len(set(methods.values())) > 1:
+        return "; ".join(f"{kind.upper()}: {method}" for kind, method in methods.items())
+    return next(iter(methods.values()), AGGREGATION_METHOD)
 
 
 @dataclass
@@ -169,7 +187,7 @@ def analyze(image: ImageSource | PipelineResult, task: str = "twelve_lead",
     spec = TASK_SPECS[pipeline.task]
     classes = list(spec.classes)
     inputs = pipeline.model_inputs
-    per_lead_frames, aggregate_rows, errors = [], {}, {}
+    per_lead_frames, aggregate_rows, errors, methods = [], {}, {}, {}
     for kind in models:
         try:
             model = load_model(pipeline.task, kind, models_dir)
@@ -181,7 +199,8 @@ def analyze(image: ImageSource | PipelineResult, task: str = "twelve_lead",
         frame.insert(0, "lead", pipeline.lead_names)
         frame.insert(0, "model", kind)
         per_lead_frames.append(frame)
-        combined = aggregate_probabilities(probs)
+        combined = model.aggregate(probs)
+        methods[kind] = model.aggregation
         aggregate_rows[kind] = {**dict(zip(classes, combined, strict=True)),
                                 "predicted_class": classes[int(np.argmax(combined))]}
     per_lead = (pd.concat(per_lead_frames, ignore_index=True) if per_lead_frames
@@ -189,5 +208,5 @@ def analyze(image: ImageSource | PipelineResult, task: str = "twelve_lead",
     aggregate = pd.DataFrame.from_dict(aggregate_rows, orient="index", columns=[*classes, "predicted_class"])
     aggregate.index.name = "model"
     return AnalysisResult(pipeline=pipeline, per_lead=per_lead, aggregate=aggregate,
-                          aggregation=AGGREGATION_METHOD, task=pipeline.task, classes=classes,
+                          aggregation=aggregation_name(methods), task=pipeline.task, classes=classes,
                           model_errors=errors)

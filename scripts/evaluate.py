@@ -21,7 +21,6 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import ecg_pipeline.tf_quiet  # noqa: E402,F401
-from ecg_pipeline.aggregation import aggregate_probabilities  # noqa: E402
 from ecg_pipeline.cards import model_path, read_card, write_card  # noqa: E402
 from ecg_pipeline.constants import MODEL_KINDS, TASK_SPECS  # noqa: E402
 from ecg_pipeline.data import attach_split, list_labelled_images, read_split, sha256_of_file  # noqa: E402
@@ -43,7 +42,7 @@ def model_latency_ms(loaded, inputs: np.ndarray, repeats: int = 30) -> float:
 
 
 def image_probabilities(loaded, inputs: np.ndarray) -> np.ndarray:
-    return np.stack([aggregate_probabilities(loaded.predict(x.astype(np.float32))) for x in inputs])
+    return np.stack([loaded.aggregate(loaded.predict(x.astype(np.float32))) for x in inputs])
 
 
 def distorted_inputs(job: tuple[str, str, int]) -> dict[tuple[str, str], np.ndarray]:
@@ -117,6 +116,7 @@ def main() -> None:
         probs = image_probabilities(loaded, inputs)
         metrics = classification_metrics(probs, labels, classes)
         metrics["split"] = args.split
+        metrics["aggregation"] = loaded.aggregation
         metrics["median_latency_ms"] = model_latency_ms(loaded, inputs)
         clean[kind] = round(metrics["macro_f1"], 4)
         clean_verdicts[kind] = probs.argmax(axis=1)

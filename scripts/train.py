@@ -4,7 +4,8 @@
     python scripts/train.py --task beat --model crnn --data ../shared/data/beat-images
 
 The split comes from data/splits/<task>.csv (content hashes; see scripts/make_split.py); images found in
-the folder but not in the manifest are ignored. Run scripts/evaluate.py afterwards to fill in the card.
+the folder but not in the manifest are ignored. Afterwards run scripts/fit_lead_weighting.py (12-lead models)
+and scripts/evaluate.py to fill in the card.
 """
 
 from __future__ import annotations
@@ -85,7 +86,7 @@ def main() -> None:
     model.save(path)
     spec = TASK_SPECS[args.task]
     card = read_card(args.task, args.model, args.out) or {}
-    for stale in ("evaluation", "robustness", "evaluated_at"):  # they described the previous model
+    for stale in ("evaluation", "robustness", "evaluated_at", "lead_weighting"):  # fitted to the previous model
         card.pop(stale, None)
     card.update({
         "task": args.task,

@@ -73,6 +73,11 @@ def untrained_models(tmp_path_factory) -> Path:
                 "robustness": {"results": {"clean": evaluation["macro_f1"], "blur": {"mild": 0.5, "strong": 0.3}},
                                "verdict_unchanged": {"blur": {"mild": 0.9, "strong": 0.7}}},
                 "trained_at": "2026-01-01T00:00:00+00:00",
+                **({"lead_weighting": {
+                    "model_sha256": sha256_of_file(path), "fitted_on": {"images": 30},
+                    "cross_validation": {"folds": 5, "repeats": 3, "macro_f1": 0.61, "mean_of_leads_macro_f1": 0.52},
+                    "coef": rng.normal(0, 0.3, (len(classes), len(spec.leads) * len(classes))).tolist(),
+                    "intercept": [0.0] * len(classes)}} if len(spec.leads) > 1 else {}),
             }, task, kind, folder)
     return folder
 
@@ -231,9 +236,12 @@ def test_downloads_hold_probabilities_and_stage_pngs(with_models):
 def test_comparison_reads_cards_and_finds_disagreements(with_models):
     at = page("comparison").run()
     assert not at.exception and not at.error
-    assert len(at.get("plotly_chart")) == 2 * 6  # per task: 2 confusion, 2 ROC, reliability, training
+    # per task: 2 confusion, 2 ROC, reliability, training; for the 12-lead task also 2 lead weightings
+    assert len(at.get("plotly_chart")) == 2 * 6 + 2
+    assert "cross-validated macro-F1 0.610 with the weighting, 0.520 with the plain mean" in texts(at.caption)
     metrics = at.dataframe[0].value
     assert list(metrics.columns) == ["CNN", "CRNN"] and "Macro-F1" in metrics.index
+    assert metrics.loc["Cross-validated macro-F1 of the lead weighting (train + validation)", "CNN"] == "0.610"
     robustness = next(frame.value for frame in at.dataframe if "distortion" in frame.value.columns)
     blur = robustness[(robustness.distortion == "blur") & (robustness.level == "strong")].iloc[0]
     assert blur["CNN macro-F1"] == 0.3 and blur["CRNN verdicts unchanged"] == 0.7

@@ -9,8 +9,9 @@ import pytest
 
 import ecg_pipeline.tf_quiet  # noqa: F401
 from ecg_pipeline import analyze
+from ecg_pipeline.aggregation import AGGREGATION_METHOD, WEIGHTED_AGGREGATION_METHOD, LeadWeighting
 from ecg_pipeline.architectures import BUILDERS, GRADCAM_LAYER
-from ecg_pipeline.cards import card_path, model_path, read_card
+from ecg_pipeline.cards import card_path, model_path, read_card, write_card
 from ecg_pipeline.constants import BEAT, MODEL_KINDS, TASK_SPECS, TASKS, TWELVE_LEAD
 from ecg_pipeline.data import sha256_of_file
 from ecg_pipeline.errors import ModelUnavailableError
@@ -61,10 +62,14 @@ def test_analyze_twelve_lead_sample(sample_manifest):
     assert list(result.per_lead.columns) == ["model", "lead", *classes]
     assert np.allclose(result.per_lead[classes].sum(axis=1), 1.0)
     assert np.allclose(result.aggregate[classes].sum(axis=1), 1.0)
-    for kind in MODEL_KINDS:  # the aggregate is the mean over the leads
-        assert np.allclose(result.lead_probabilities(kind).mean(axis=0), result.aggregate.loc[kind, classes])
+    for kind in MODEL_KINDS:  # the aggregate is the card's lead weighting of this model's lead probabilities
+        card = read_card(TWELVE_LEAD, kind)
+        assert card["lead_weighting"]["model_sha256"] == card["sha256"]
+        weighting = LeadWeighting.from_dict(card["lead_weighting"])
+        assert np.allclose(weighting.probabilities(result.lead_probabilities(kind)),
+                           result.aggregate.loc[kind, classes])
     assert set(result.aggregate["predicted_class"]) <= set(classes)
-    assert result.aggregation == "mean of lead probabilities"
+    assert result.aggregation == WEIGHTED_AGGREGATION_METHOD
     verdict = result.verdict()
     assert verdict["predicted_class"] in classes and 0 < verdict["confidence"] <= 1
 
@@ -72,6 +77,7 @@ def test_analyze_twelve_lead_sample(sample_manifest):
 def test_analyze_beat_sample(sample_manifest):
     result = analyze(sample_path(sample_manifest, BEAT), task="auto")
     assert result.task == BEAT and len(result.per_lead) == len(MODEL_KINDS)
+    assert result.aggregation == AGGREGATION_METHOD  # one lead: nothing to weigh
     assert list(result.aggregate.columns) == [*TASK_SPECS[BEAT].classes, "predicted_class"]
 
 
@@ -91,6 +97,18 @@ def test_missing_models_give_a_clear_message_and_the_pipeline_still_runs(tmp_pat
     result = analyze(sample_path(sample_manifest, TWELVE_LEAD), models_dir=tmp_path)
     assert result.aggregate.empty and set(result.model_errors) == set(MODEL_KINDS)
     assert len(result.pipeline.leads) == 13
+
+
+def test_a_lead_weighting_left_from_another_model_file_is_not_used(tmp_path, sample_manifest):
+    for path in (model_path(TWELVE_LEAD, "cnn"), card_path(TWELVE_LEAD, "cnn")):
+        shutil.copy(path, tmp_path / path.name)
+    card = read_card(TWELVE_LEAD, "cnn", tmp_path)
+    card["lead_weighting"]["model_sha256"] = "0" * 64
+    write_card(card, TWELVE_LEAD, "cnn", tmp_path)
+    result = analyze(sample_path(sample_manifest, TWELVE_LEAD), models=("cnn",), models_dir=tmp_path)
+    assert result.aggregation == AGGREGATION_METHOD
+    assert np.allclose(result.lead_probabilities("cnn").mean(axis=0),
+                       result.aggregate.loc["cnn", list(TASK_SPECS[TWELVE_LEAD].classes)])
 
 
 def test_corrupted_model_file_is_caught_by_its_card(tmp_path, sample_manifest):
