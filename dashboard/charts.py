@@ -59,6 +59,20 @@ def lead_weights_figure(weights: np.ndarray, task: str, title: str) -> go.Figure
     return go.Figure(data=[heatmap], layout=layout)
 
 
+def lead_contribution_bars(contributions: dict[str, tuple[str, pd.Series]], title: str) -> go.Figure:
+    """Per model, one bar per lead: how much that lead pushed the model towards its verdict.
+
+    ``contributions`` maps a model kind to (the verdict's display name, the leads' contributions).
+    """
+    bars = [go.Bar(x=list(values.index), y=values.to_numpy(dtype=float), marker_color=MODEL_COLOURS.get(kind),
+                   name=f"{model_label(kind)}: towards {verdict}",
+                   hovertemplate="lead %{x}: %{y:+.2f}<extra>" + model_label(kind) + "</extra>")
+            for kind, (verdict, values) in contributions.items()]
+    layout = _layout(title, 340, barmode="group", yaxis={"title": "push towards the verdict"},
+                     xaxis={"type": "category"}, legend={"orientation": "h", "y": -0.25})
+    return go.Figure(data=bars, layout=layout)
+
+
 def aggregate_bars(aggregate: pd.DataFrame, task: str, title: str = "Aggregated probabilities") -> go.Figure:
     """Both models' image-level probabilities as one grouped bar chart."""
     classes = list(TASK_SPECS[task].classes)

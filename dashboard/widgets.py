@@ -108,6 +108,22 @@ def show_probabilities(analysis, per_lead: bool = True) -> None:
                                           f"Both models, aggregated ({analysis.aggregation})"), width="stretch")
 
 
+def show_lead_contributions(analysis) -> None:
+    """Which leads pushed each model towards its verdict, for models that weigh their leads."""
+    if analysis.lead_contributions.empty:
+        return
+    names = TASK_SPECS[analysis.task].display_names
+    contributions = {}
+    for kind, table in analysis.lead_contributions.groupby("model", sort=False):
+        verdict = analysis.aggregate.loc[kind, "predicted_class"]
+        contributions[kind] = (names[verdict], table.set_index("lead")[verdict])
+    st.plotly_chart(charts.lead_contribution_bars(contributions, "Which leads drove each model's verdict"),
+                    width="stretch")
+    st.caption("Each model combines its leads with weights learnt from the training images (see Model "
+               "comparison). A bar is what that lead added to the verdict's score beyond the other classes': "
+               "tall bars are the leads the verdict rests on, bars below zero are leads that argued against it.")
+
+
 def show_verdict(analysis) -> None:
     verdict = analysis.verdict()
     if verdict["predicted_class"] is None:

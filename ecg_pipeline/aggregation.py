@@ -70,6 +70,18 @@ class LeadWeighting:
         weights = np.exp(scores)
         return weights / weights.sum(axis=-1, keepdims=True)
 
+    def lead_contributions(self, lead_probabilities: np.ndarray) -> np.ndarray:
+        """What each lead of one image adds to each class's score: (n_leads, n_classes) -> (n_leads, n_classes).
+
+        The class scores are these summed over the leads plus ``intercept``. Each lead's row is centred on its
+        mean (a shift shared by all classes changes no probability), so a positive value means the lead pushed
+        the image towards that class more than towards the others.
+        """
+        n_classes = self.coef.shape[0]
+        logs = lead_features(lead_probabilities).reshape(-1, n_classes)  # lead, lead's class
+        per_lead = np.einsum("clk,lk->lc", self.coef.reshape(n_classes, -1, n_classes), logs)
+        return per_lead - per_lead.mean(axis=1, keepdims=True)
+
     def lead_weights(self) -> np.ndarray:
         """How strongly each lead's own probability of a class pushes the image towards that class:
         (n_leads, n_classes), the coefficient of lead l's log-probability of class c in class c's score."""

@@ -137,6 +137,9 @@ class AnalysisResult:
     task: str
     classes: list[str]
     model_errors: dict[str, str] = field(default_factory=dict)
+    #: What each lead added to each class's score, for the models that combine their leads with a lead weighting
+    #: (model, lead, one column per class); empty when none does.
+    lead_contributions: pd.DataFrame = field(default_factory=pd.DataFrame)
 
     @property
     def models(self) -> list[str]:
@@ -187,7 +190,7 @@ def analyze(image: ImageSource | PipelineResult, task: str = "twelve_lead",
     spec = TASK_SPECS[pipeline.task]
     classes = list(spec.classes)
     inputs = pipeline.model_inputs
-    per_lead_frames, aggregate_rows, errors, methods = [], {}, {}, {}
+    per_lead_frames, contribution_frames, aggregate_rows, errors, methods = [], [], {}, {}, {}
     for kind in models:
         try:
             model = load_model(pipeline.task, kind, models_dir)
@@ -201,6 +204,11 @@ def analyze(image: ImageSource | PipelineResult, task: str = "twelve_lead",
         per_lead_frames.append(frame)
         combined = model.aggregate(probs)
         methods[kind] = model.aggregation
+        if model.weighting is not None:
+            contributions = pd.DataFrame(model.weighting.lead_contributions(probs), columns=classes)
+            contributions.insert(0, "lead", pipeline.lead_names)
+            contributions.insert(0, "model", kind)
+            contribution_frames.append(contributions)
         aggregate_rows[kind] = {**dict(zip(classes, combined, strict=True)),
                                 "predicted_class": classes[int(np.argmax(combined))]}
     per_lead = (pd.concat(per_lead_frames, ignore_index=True) if per_lead_frames
@@ -209,4 +217,6 @@ def analyze(image: ImageSource | PipelineResult, task: str = "twelve_lead",
     aggregate.index.name = "model"
     return AnalysisResult(pipeline=pipeline, per_lead=per_lead, aggregate=aggregate,
                           aggregation=aggregation_name(methods), task=pipeline.task, classes=classes,
-                          model_errors=errors)
+                          model_errors=errors,
+                          lead_contributions=(pd.concat(contribution_frames, ignore_index=True)
+                                              if contribution_frames else pd.DataFrame()))

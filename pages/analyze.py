@@ -35,6 +35,7 @@ def main() -> None:
     st.header("What the models think")
     widgets.show_model_errors(analysis)
     widgets.show_probabilities(analysis)
+    widgets.show_lead_contributions(analysis)
 
     if analysis.models:
         st.header("Grad-CAM: which parts of a lead drove the prediction")

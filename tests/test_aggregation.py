@@ -45,3 +45,17 @@ def test_weighted_probabilities_sum_to_one_and_survive_the_card():
     certain = np.zeros((4, 3))
     certain[:, 1] = 1.0  # zeros must not become minus infinity
     assert np.isfinite(weighting.probabilities(certain)).all()
+
+
+def test_lead_contributions_add_up_to_the_weighted_probabilities():
+    probs, labels = images_where_only_one_lead_knows()
+    weighting = fit_lead_weighting(probs, labels, strength=1.0)
+    for image in probs[:5]:
+        contributions = weighting.lead_contributions(image)
+        assert contributions.shape == (4, 3) and np.allclose(contributions.sum(axis=1), 0.0)
+        scores = contributions.sum(axis=0) + weighting.intercept
+        softmax = np.exp(scores - scores.max()) / np.exp(scores - scores.max()).sum()
+        assert np.allclose(softmax, weighting.probabilities(image))
+    # The informative lead is what the verdict rests on.
+    image, label = probs[1], labels[1]
+    assert weighting.lead_contributions(image)[:, label].argmax() == 2

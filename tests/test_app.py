@@ -130,8 +130,10 @@ def test_analyze_sample_shows_both_models_and_a_verdict(with_models):
     at.selectbox(key="analyze_sample").select(TWELVE_LEAD_SAMPLE).run()
     assert not at.exception and not at.error
     assert "12-lead layout was found" in texts(at.info)
-    # Otsu histogram, one per-lead heatmap per model, the combined bar chart, the digitized trace.
-    assert len(at.get("plotly_chart")) == 5
+    # Otsu histogram, one per-lead heatmap per model, the combined bar chart, the leads behind each verdict,
+    # the digitized trace.
+    assert len(at.get("plotly_chart")) == 6
+    assert "tall bars are the leads the verdict rests on" in texts(at.caption)
     assert metric(at, "Heart rate (rhythm strip)").endswith("bpm")
     assert metric(at, "Verdict") in {"Normal", "Abnormal heartbeat", "Myocardial infarction", "History of MI"}
     assert metric(at, "Confidence").endswith("%")
@@ -280,7 +282,7 @@ def test_analyze_with_the_trained_models(monkeypatch):
     at.selectbox(key="analyze_sample").select(TWELVE_LEAD_SAMPLE).run()
     assert not at.exception and not at.error
     assert any(m.label == "Verdict" for m in at.metric)
-    assert len(at.get("plotly_chart")) == 5
+    assert len(at.get("plotly_chart")) == 6
 
 
 @pytest.mark.parametrize("models", ["no_models", "with_models"])

@@ -68,6 +68,10 @@ def test_analyze_twelve_lead_sample(sample_manifest):
         weighting = LeadWeighting.from_dict(card["lead_weighting"])
         assert np.allclose(weighting.probabilities(result.lead_probabilities(kind)),
                            result.aggregate.loc[kind, classes])
+        contributions = result.lead_contributions.query("model == @kind").set_index("lead")[classes]
+        assert list(contributions.index) == list(TASK_SPECS[TWELVE_LEAD].leads)
+        scores = contributions.sum(axis=0).to_numpy() + weighting.intercept
+        assert classes[int(np.argmax(scores))] == result.aggregate.loc[kind, "predicted_class"]
     assert set(result.aggregate["predicted_class"]) <= set(classes)
     assert result.aggregation == WEIGHTED_AGGREGATION_METHOD
     verdict = result.verdict()
@@ -77,7 +81,7 @@ def test_analyze_twelve_lead_sample(sample_manifest):
 def test_analyze_beat_sample(sample_manifest):
     result = analyze(sample_path(sample_manifest, BEAT), task="auto")
     assert result.task == BEAT and len(result.per_lead) == len(MODEL_KINDS)
-    assert result.aggregation == AGGREGATION_METHOD  # one lead: nothing to weigh
+    assert result.aggregation == AGGREGATION_METHOD and result.lead_contributions.empty  # one lead: nothing to weigh
     assert list(result.aggregate.columns) == [*TASK_SPECS[BEAT].classes, "predicted_class"]
 
 
