@@ -123,6 +123,11 @@ def probabilities_json(analysis, name: str, sigma: float, threshold: str | float
             "per_lead": {lead: {c: round(float(v), 6) for c, v in probs.items()}
                          for lead, probs in analysis.lead_probabilities(kind).to_dict("index").items()},
         }
+        contributions = analysis.lead_contributions
+        if not contributions.empty and kind in set(contributions["model"]):
+            table = contributions[contributions["model"] == kind].set_index("lead")[analysis.classes]
+            models[kind]["lead_contributions"] = {lead: {c: round(float(v), 6) for c, v in values.items()}
+                                                  for lead, values in table.to_dict("index").items()}
     pipeline = analysis.pipeline
     document = {
         "file": name, "task": analysis.task, "task_reason": pipeline.task_reason,

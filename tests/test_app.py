@@ -231,6 +231,7 @@ def test_downloads_hold_probabilities_and_stage_pngs(with_models):
     assert len(frame) == 2 * 13 + 2 and set(frame["model"]) == {"cnn", "crnn"}
     document = json.loads(tables.probabilities_json(analysis, TWELVE_LEAD_SAMPLE, 1.0, "otsu"))
     assert set(document["models"]) == {"cnn", "crnn"} and len(document["models"]["cnn"]["per_lead"]) == 13
+    assert len(document["models"]["crnn"]["lead_contributions"]) == 13
     names = zipfile.ZipFile(io.BytesIO(tables.stages_zip(analysis.pipeline))).namelist()
     assert "03_grayscale.png" in names and all(n.endswith(".png") for n in names)
 
