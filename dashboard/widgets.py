@@ -105,7 +105,7 @@ def show_probabilities(analysis, per_lead: bool = True) -> None:
                 st.plotly_chart(charts.lead_heatmap(analysis.lead_probabilities(kind), analysis.task,
                                                     f"{kind.upper()}: probability per lead"), width="stretch")
     st.plotly_chart(charts.aggregate_bars(analysis.aggregate, analysis.task,
-                                          f"Both models, aggregated ({analysis.aggregation})"), width="stretch")
+                                          f"Both models, leads combined by {analysis.aggregation}"), width="stretch")
 
 
 def show_lead_contributions(analysis) -> None:
