@@ -61,7 +61,7 @@ class LoadedModel:
         return aggregate_probabilities(lead_probabilities)
 
 
-_cache: dict[tuple[str, str, str], LoadedModel] = {}
+_cache: dict[tuple[str, str, str], tuple[tuple, LoadedModel]] = {}
 _cache_lock = threading.Lock()
 
 
@@ -80,10 +80,13 @@ def load_model(task: str, kind: str, models_dir: str | Path | None = None) -> Lo
         read it. The message says how to train the model.
     """
     key = (task, kind, str(Path(models_dir).resolve()) if models_dir else "")
+    path = model_path(task, kind, models_dir)
+    # A model retrained, or a card given a new lead weighting, while the process runs is loaded again.
+    stamp = tuple((p.stat().st_mtime_ns, p.stat().st_size) if p.exists() else None
+                  for p in (path, card_path(task, kind, models_dir)))
     with _cache_lock:
-        if key in _cache:
-            return _cache[key]
-        path = model_path(task, kind, models_dir)
+        if key in _cache and _cache[key][0] == stamp:
+            return _cache[key][1]
         card = read_card(task, kind, models_dir)
         if not path.exists() or card is None:
             raise ModelUnavailableError(
@@ -103,7 +106,7 @@ def load_model(task: str, kind: str, models_dir: str | Path | None = None) -> Lo
         except Exception as exc:  # any unreadable file is the same problem for the user
             raise ModelUnavailableError(f"The {kind.upper()} model file {path.name} cannot be read ({exc}).") from exc
         loaded = LoadedModel(task, kind, model, card)
-        _cache[key] = loaded
+        _cache[key] = (stamp, loaded)
         return loaded
 
 

@@ -61,7 +61,6 @@ def main() -> None:
         card.pop("lead_weighting", None)  # score the leads with the model alone
         card["sha256"] = sha256_of_file(model_path(TWELVE_LEAD, kind))
         write_card(card, TWELVE_LEAD, kind)
-        inference._cache.clear()
         loaded = inference.load_model(TWELVE_LEAD, kind)
         lead_probs = np.stack([loaded.predict(x.astype(np.float32)) for x in inputs])
 

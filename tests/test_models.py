@@ -106,9 +106,11 @@ def test_missing_models_give_a_clear_message_and_the_pipeline_still_runs(tmp_pat
 def test_a_lead_weighting_left_from_another_model_file_is_not_used(tmp_path, sample_manifest):
     for path in (model_path(TWELVE_LEAD, "cnn"), card_path(TWELVE_LEAD, "cnn")):
         shutil.copy(path, tmp_path / path.name)
+    before = analyze(sample_path(sample_manifest, TWELVE_LEAD), models=("cnn",), models_dir=tmp_path)
+    assert before.aggregation == WEIGHTED_AGGREGATION_METHOD
     card = read_card(TWELVE_LEAD, "cnn", tmp_path)
     card["lead_weighting"]["model_sha256"] = "0" * 64
-    write_card(card, TWELVE_LEAD, "cnn", tmp_path)
+    write_card(card, TWELVE_LEAD, "cnn", tmp_path)  # the running process notices the changed card
     result = analyze(sample_path(sample_manifest, TWELVE_LEAD), models=("cnn",), models_dir=tmp_path)
     assert result.aggregation == AGGREGATION_METHOD
     assert np.allclose(result.lead_probabilities("cnn").mean(axis=0),
