@@ -7,7 +7,7 @@ training and validation images; a multinomial logistic regression on those lead 
 ``ecg_pipeline.aggregation``) learns the weighting. Its regularisation is chosen by stratified 5-fold
 cross-validation over the same images, repeated with 3 shuffles; the test split is never read. The card gets
 the weights, the chosen strength and the cross-validated macro-F1 of every strength tried, beside the plain
-mean of the leads on the same folds.
+mean of the leads on the same images (which has nothing to fit).
 """
 
 from __future__ import annotations
