@@ -13,7 +13,7 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from ecg_pipeline.cards import card_path, model_path, read_card
+from ecg_pipeline.cards import model_files_stamp, read_card
 from ecg_pipeline.constants import IMAGE_EXTENSIONS, MODEL_KINDS, TASK_SPECS, TASKS
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -32,14 +32,8 @@ def models_dir() -> str | None:
 
 def models_fingerprint(directory: str | None) -> str:
     """Size and modification time of every model file and card, so caches notice a retrained model."""
-    parts = []
-    for task in TASKS:
-        for kind in MODEL_KINDS:
-            for path in (model_path(task, kind, directory), card_path(task, kind, directory)):
-                if path.exists():
-                    stat = path.stat()
-                    parts.append(f"{path.name}:{stat.st_size}:{stat.st_mtime_ns}")
-    return "|".join(parts)
+    return "|".join(f"{task}_{kind}:{model_files_stamp(task, kind, directory)}"
+                    for task in TASKS for kind in MODEL_KINDS)
 
 
 def digest(data: bytes) -> str:

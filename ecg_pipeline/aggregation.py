@@ -77,17 +77,19 @@ class LeadWeighting:
         mean (a shift shared by all classes changes no probability), so a positive value means the lead pushed
         the image towards that class more than towards the others.
         """
-        n_classes = self.coef.shape[0]
-        logs = lead_features(lead_probabilities).reshape(-1, n_classes)  # lead, lead's class
-        per_lead = np.einsum("clk,lk->lc", self.coef.reshape(n_classes, -1, n_classes), logs)
+        logs = lead_features(lead_probabilities).reshape(-1, self.coef.shape[0])  # lead, lead's class
+        per_lead = np.einsum("clk,lk->lc", self._coef_per_lead(), logs)
         return per_lead - per_lead.mean(axis=1, keepdims=True)
 
     def lead_weights(self) -> np.ndarray:
         """How strongly each lead's own probability of a class pushes the image towards that class:
         (n_leads, n_classes), the coefficient of lead l's log-probability of class c in class c's score."""
+        return np.einsum("clc->lc", self._coef_per_lead())
+
+    def _coef_per_lead(self) -> np.ndarray:
+        """``coef`` as (class score, lead, lead's class)."""
         n_classes = self.coef.shape[0]
-        per_lead = self.coef.reshape(n_classes, -1, n_classes)  # class score, lead, lead's class
-        return np.stack([per_lead[c, :, c] for c in range(n_classes)], axis=1)
+        return self.coef.reshape(n_classes, -1, n_classes)
 
     def to_dict(self) -> dict:
         return {"coef": self.coef.round(6).tolist(), "intercept": self.intercept.round(6).tolist()}

@@ -36,3 +36,16 @@ def file_matches_card(task: str, kind: str, models_dir: str | Path | None = None
     card = read_card(task, kind, models_dir)
     path = model_path(task, kind, models_dir)
     return bool(card) and path.exists() and sha256_of_file(path) == card.get("sha256")
+
+
+def model_files_stamp(task: str, kind: str, models_dir: str | Path | None = None) -> tuple:
+    """Modification time and size of a model's file and card (``None`` for a missing one): it changes when
+    the model is retrained or its card rewritten."""
+    stamps = []
+    for path in (model_path(task, kind, models_dir), card_path(task, kind, models_dir)):
+        try:
+            stat = path.stat()
+            stamps.append((stat.st_mtime_ns, stat.st_size))
+        except FileNotFoundError:
+            stamps.append(None)
+    return tuple(stamps)

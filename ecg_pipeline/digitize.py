@@ -132,7 +132,7 @@ def digitize_page(result) -> DigitizedECG | None:
 
     if result.task != TWELVE_LEAD or result.layout is None:
         return None
-    px_per_mm = px_per_mm_from_column(result.layout.column_width)
+    px_per_mm = result.px_per_mm  # measured by run_pipeline from the layout's lead columns
     traces = {lead.name: digitize_lead(lead.binary, px_per_mm) for lead in result.leads}
     rate, rr = heart_rate(traces[RHYTHM_LEAD])
     return DigitizedECG(traces=traces, heart_rate_bpm=rate, rr_intervals_s=rr, px_per_mm=px_per_mm)

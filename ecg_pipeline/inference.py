@@ -11,7 +11,7 @@ import pandas as pd
 
 from . import tf_quiet  # noqa: F401  (must precede TensorFlow)
 from .aggregation import AGGREGATION_METHOD, WEIGHTED_AGGREGATION_METHOD, LeadWeighting, aggregate_probabilities
-from .cards import card_path, model_path, read_card
+from .cards import card_path, model_files_stamp, model_path, read_card
 from .constants import MODEL_KINDS, TASK_SPECS
 from .data import sha256_of_file
 from .errors import ModelUnavailableError
@@ -82,8 +82,7 @@ def load_model(task: str, kind: str, models_dir: str | Path | None = None) -> Lo
     key = (task, kind, str(Path(models_dir).resolve()) if models_dir else "")
     path = model_path(task, kind, models_dir)
     # A model retrained, or a card given a new lead weighting, while the process runs is loaded again.
-    stamp = tuple((p.stat().st_mtime_ns, p.stat().st_size) if p.exists() else None
-                  for p in (path, card_path(task, kind, models_dir)))
+    stamp = model_files_stamp(task, kind, models_dir)
     with _cache_lock:
         if key in _cache and _cache[key][0] == stamp:
             return _cache[key][1]
