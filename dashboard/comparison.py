@@ -78,6 +78,12 @@ def show_task_comparison(task: str, cards: dict[str, dict]) -> None:
     if histories:
         st.subheader("Training")
         st.plotly_chart(charts.training_figure(histories), width="stretch", key=f"{task}_training")
+        final_fits = [kind.upper() for kind, card in cards.items()
+                      if "validation" in card.get("training", {}).get("fit_on", [])]
+        if final_fits:
+            st.caption(f"{' and '.join(final_fits)}: the final fit, on the training and validation images together, "
+                       "for the epochs and learning-rate steps chosen earlier on the validation split; it has "
+                       "no validation curve.")
     robustness = tables.robustness_table(cards)
     if robustness is not None:
         st.subheader("Robustness: macro-F1 on distorted test images, and verdicts the distortion left unchanged")

@@ -100,13 +100,23 @@ class ImageLevelF1(keras.callbacks.Callback):
         print(f" - val_image_macro_f1: {f1:.4f}")
 
 
+def halving_schedule(learning_rate: float, halve_at: tuple[int, ...]):
+    """A learning rate that starts at ``learning_rate`` and halves at each epoch listed in ``halve_at``."""
+    def rate(epoch: int, _current: float) -> float:
+        return learning_rate * 0.5 ** sum(epoch >= at for at in halve_at)
+    return rate
+
+
 def train_model(task: str, kind: str, train: tuple[np.ndarray, np.ndarray],
-                validation: tuple[np.ndarray, np.ndarray], epochs: int = 30, batch_size: int = 8,
+                validation: tuple[np.ndarray, np.ndarray] | None, epochs: int = 30, batch_size: int = 8,
                 learning_rate: float = 1e-3, patience: int = 8, seed: int = 0, class_weight_power: float = 1.0,
-                initial_weights: list[np.ndarray] | None = None, verbose: int = 2) -> tuple[keras.Model, dict]:
+                initial_weights: list[np.ndarray] | None = None, halve_lr_at: tuple[int, ...] = (),
+                verbose: int = 2) -> tuple[keras.Model, dict]:
     """Train one per-lead model on whole images; return it (best validation weights restored) and its history.
 
     ``train`` and ``validation`` are (inputs (n_images, n_leads, H, W), class indices).
+    With ``validation=None`` (a final fit on train + validation, settings chosen beforehand) the model runs
+    all ``epochs``, its learning rate halved at the epochs in ``halve_lr_at``, and the last weights are kept.
     ``class_weight_power`` softens the balanced class weights (1: fully balanced, 0.5: their square root,
     0: none); fully balanced weights on a 20:1 imbalance trade too much precision on the big classes.
     ``initial_weights`` continue training a saved model of the same architecture instead of starting afresh.
@@ -123,6 +133,10 @@ def train_model(task: str, kind: str, train: tuple[np.ndarray, np.ndarray],
     class_weights = compute_class_weight("balanced", classes=np.arange(n_classes), y=train[1]) ** class_weight_power
     weights = class_weights[train[1]].astype(np.float32)
     train_ds = image_dataset(*train, n_classes, batch_size, True, seed, weights)
+    if validation is None:
+        schedule = keras.callbacks.LearningRateScheduler(halving_schedule(learning_rate, halve_lr_at))
+        history = trainer.fit(train_ds, epochs=epochs, callbacks=[schedule], verbose=verbose)
+        return model, {k: [float(v) for v in vals] for k, vals in history.history.items()}
     val_ds = image_dataset(*validation, n_classes, batch_size * 4, False, seed)
     callbacks = [
         ImageLevelF1(val_ds, validation[1]),

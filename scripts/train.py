@@ -43,6 +43,11 @@ def main() -> None:
     parser.add_argument("--sigma", type=float, default=1.0)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--learning-rate", type=float, default=1e-3)
+    parser.add_argument("--fit-on", choices=["train", "train+validation"], default="train",
+                        help="train+validation: the final fit, with settings chosen beforehand on validation; "
+                             "runs every epoch and keeps the last weights")
+    parser.add_argument("--halve-lr-at", type=int, nargs="*", default=[],
+                        help="epochs at which the learning rate halves (with --fit-on train+validation)")
     parser.add_argument("--resume", action="store_true",
                         help="continue training the saved model (its card keeps the earlier run's history)")
     parser.add_argument("--cache", default=".cache", help="folder for preprocessed inputs")
@@ -61,12 +66,13 @@ def main() -> None:
     from ecg_pipeline.training import train_model
 
     images = attach_split(list_labelled_images(args.data, args.task), read_split(args.task))
-    train = images[images.split == "train"]
+    final_fit = args.fit_on == "train+validation"
+    train = images[images.split.isin(["train", "validation"] if final_fit else ["train"])]
     validation = images[images.split == "validation"]
-    print(f"{len(train)} training and {len(validation)} validation images")
+    print(f"{len(train)} training images" + ("" if final_fit else f" and {len(validation)} validation images"))
     started = time.time()
     train_xy = dataset_inputs(train, args.task, args.sigma, settings["copies"], args.seed, args.cache)
-    val_xy = dataset_inputs(validation, args.task, args.sigma, 0, args.seed, args.cache)
+    val_xy = None if final_fit else dataset_inputs(validation, args.task, args.sigma, 0, args.seed, args.cache)
     preprocessing_s = time.time() - started
     initial_weights, previous_runs = None, []
     if args.resume:
@@ -79,7 +85,8 @@ def main() -> None:
     model, history = train_model(args.task, args.model, train_xy, val_xy, epochs=settings["epochs"],
                                  batch_size=settings["batch_size"], patience=settings["patience"], seed=args.seed,
                                  class_weight_power=settings["class_weight_power"],
-                                 learning_rate=args.learning_rate, initial_weights=initial_weights)
+                                 learning_rate=args.learning_rate, initial_weights=initial_weights,
+                                 halve_lr_at=tuple(args.halve_lr_at))
     training_s = time.time() - started
     path = model_path(args.task, args.model, args.out)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -99,7 +106,9 @@ def main() -> None:
         "training": {
             "data": str(args.data),
             "split_manifest": f"data/splits/{args.task}.csv",
-            "images": {"train": int(len(train)), "validation": int(len(validation))},
+            "fit_on": args.fit_on.split("+"),
+            "images": {"train": int(len(train)), "validation": 0 if final_fit else int(len(validation))},
+            "halve_lr_at": args.halve_lr_at,
             "distorted_copies_per_training_image": settings["copies"],
             "epochs_run": len(history.get("loss", [])),
             "batch_size": settings["batch_size"],

@@ -46,7 +46,7 @@ def untrained_models(tmp_path_factory) -> Path:
     import ecg_pipeline.tf_quiet  # noqa: F401
     from ecg_pipeline.architectures import BUILDERS
     from ecg_pipeline.cards import model_path, write_card
-    from ecg_pipeline.constants import MODEL_KINDS, TASK_SPECS
+    from ecg_pipeline.constants import MODEL_KINDS, TASK_SPECS, TWELVE_LEAD
     from ecg_pipeline.data import sha256_of_file
     from ecg_pipeline.evaluation import classification_metrics
 
@@ -69,7 +69,8 @@ def untrained_models(tmp_path_factory) -> Path:
                 "task": task, "model": kind, "classes": classes, "input_shape": list(spec.input_shape),
                 "sha256": sha256_of_file(path), "file_size_bytes": path.stat().st_size,
                 "parameters": int(model.count_params()), "evaluation": evaluation,
-                "training": {"history": history, "training_seconds": 1.0, "epochs_run": 2},
+                "training": {"history": history, "training_seconds": 1.0, "epochs_run": 2,
+                             "fit_on": ["train", "validation"] if (task, kind) == (TWELVE_LEAD, "cnn") else ["train"]},
                 "robustness": {"results": {"clean": evaluation["macro_f1"], "blur": {"mild": 0.5, "strong": 0.3}},
                                "verdict_unchanged": {"blur": {"mild": 0.9, "strong": 0.7}}},
                 "trained_at": "2026-01-01T00:00:00+00:00",
@@ -242,6 +243,8 @@ def test_comparison_reads_cards_and_finds_disagreements(with_models):
     # per task: 2 confusion, 2 ROC, reliability, training; for the 12-lead task also 2 lead weightings
     assert len(at.get("plotly_chart")) == 2 * 6 + 2
     assert "cross-validated macro-F1 0.610 with the weighting, 0.520 with the plain mean" in texts(at.caption)
+    assert "CNN: the final fit, on the training and validation images together" in texts(at.caption)
+    assert "CRNN: the final fit" not in texts(at.caption)
     metrics = at.dataframe[0].value
     assert list(metrics.columns) == ["CNN", "CRNN"] and "Macro-F1" in metrics.index
     assert metrics.loc["Cross-validated macro-F1 of the lead weighting (train + validation)", "CNN"] == "0.610"

@@ -164,3 +164,19 @@ def test_augmentation_keeps_time_and_polarity_and_the_value_range():
     assert (ink_columns[:, : width // 2].sum(axis=1) > 0.9 * ink_columns.sum(axis=1)).all()  # no time reversal
     assert (ink_rows[:, : height // 2].sum(axis=1) > 0.9 * ink_rows.sum(axis=1)).all()  # no polarity flip
     assert np.std([image.sum() for image in augmented]) > 0  # each image drawn on its own
+
+
+def test_final_fit_runs_every_epoch_without_validation_and_halves_the_learning_rate():
+    from ecg_pipeline.training import train_model
+
+    spec = TASK_SPECS[TWELVE_LEAD]
+    rng = np.random.default_rng(0)
+    n_images = 8
+    inputs = (rng.random((n_images, len(spec.leads), *spec.input_shape)) > 0.9).astype(np.uint8)
+    labels = np.arange(n_images) % len(spec.classes)
+    model, history = train_model(TWELVE_LEAD, "cnn", (inputs, labels), None, epochs=3, batch_size=4,
+                                 learning_rate=1e-3, halve_lr_at=(1, 2), verbose=0)
+    assert len(history["loss"]) == 3  # no early stopping without a validation split
+    assert history["learning_rate"] == pytest.approx([1e-3, 5e-4, 2.5e-4])
+    assert "val_loss" not in history
+    assert model.output.shape[-1] == len(spec.classes)
