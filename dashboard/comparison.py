@@ -70,7 +70,8 @@ def show_task_comparison(task: str, cards: dict[str, dict]) -> None:
                 st.caption(f"{kind.upper()}: cross-validated macro-F1 {cv['macro_f1']:.3f} with the weighting, "
                            f"{cv['mean_of_leads_macro_f1']:.3f} with the plain mean of the leads "
                            f"({cv['folds']} folds x {cv['repeats']} over {fitted['fitted_on']['images']} "
-                           "training and validation images).")
+                           "training and validation images; the network learnt from these images, so the "
+                           "test split's figure above is the fairer one).")
         st.caption("Each model's lead probabilities are combined by a logistic regression fitted on the training "
                    "and validation images (scripts/fit_lead_weighting.py). A cell is the weight of one lead's own "
                    "probability of a class in that class's score: red leads count more, blue ones count against.")

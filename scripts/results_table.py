@@ -20,7 +20,8 @@ from ecg_pipeline.constants import MODEL_KINDS, TASK_SPECS, TASKS  # noqa: E402
 
 def results_table(models_dir: str | Path | None = None) -> str:
     """Task, model, accuracy, macro-F1, every class's recall, the weakest class and the training time."""
-    lines = ["| task | model | test images | accuracy | macro-F1 | cross-validated macro-F1 (train + validation) | "
+    lines = ["| task | model | test images | accuracy | macro-F1 | "
+             "lead weighting's cross-validated macro-F1 (train + validation, which the network learnt from) | "
              "weakest class (F1, test images) | recall per class | training |",
              "|---|---|---|---|---|---|---|---|---|"]
     for task in TASKS:
