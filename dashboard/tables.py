@@ -46,6 +46,8 @@ def metrics_table(cards: dict[str, dict]) -> pd.DataFrame:
             "File size (MB)": _number(size / 1e6 if size else None, ".2f"),
             "Median latency per image (ms)": _number(evaluation.get("median_latency_ms"), ".1f"),
             "Leads combined by": evaluation.get("aggregation", MISSING),
+            "Cross-validated macro-F1 of the whole recipe (network retrained per fold, train + validation)":
+                _number(card.get("recipe_cross_validation", {}).get("macro_f1"), ".3f"),
             "Cross-validated macro-F1 of the lead weighting (train + validation)": _number(
                 card.get("lead_weighting", {}).get("cross_validation", {}).get("macro_f1"), ".3f"),
             "Test images": _number(evaluation.get("n_images"), "d"),

@@ -93,8 +93,8 @@ def main() -> None:
     model.save(path)
     spec = TASK_SPECS[args.task]
     card = read_card(args.task, args.model, args.out) or {}
-    for stale in ("evaluation", "robustness", "evaluated_at", "lead_weighting"):  # fitted to the previous model
-        card.pop(stale, None)
+    for stale in ("evaluation", "robustness", "evaluated_at", "lead_weighting", "recipe_cross_validation"):
+        card.pop(stale, None)  # measured on the previous model or recipe
     card.update({
         "task": args.task,
         "model": args.model,

@@ -74,6 +74,8 @@ def untrained_models(tmp_path_factory) -> Path:
                 "robustness": {"results": {"clean": evaluation["macro_f1"], "blur": {"mild": 0.5, "strong": 0.3}},
                                "verdict_unchanged": {"blur": {"mild": 0.9, "strong": 0.7}}},
                 "trained_at": "2026-01-01T00:00:00+00:00",
+                **({"recipe_cross_validation": {"folds": 3, "macro_f1": 0.7}}
+                   if (task, kind) == (TWELVE_LEAD, "cnn") else {}),
                 **({"lead_weighting": {
                     "model_sha256": sha256_of_file(path), "fitted_on": {"images": 30},
                     "cross_validation": {"folds": 5, "repeats": 3, "macro_f1": 0.61, "mean_of_leads_macro_f1": 0.52},
@@ -248,6 +250,8 @@ def test_comparison_reads_cards_and_finds_disagreements(with_models):
     metrics = at.dataframe[0].value
     assert list(metrics.columns) == ["CNN", "CRNN"] and "Macro-F1" in metrics.index
     assert metrics.loc["Cross-validated macro-F1 of the lead weighting (train + validation)", "CNN"] == "0.610"
+    recipe_row = next(row for row in metrics.index if row.startswith("Cross-validated macro-F1 of the whole recipe"))
+    assert metrics.loc[recipe_row].tolist() == ["0.700", "—"]  # only the CNN's card holds one
     robustness = next(frame.value for frame in at.dataframe if "distortion" in frame.value.columns)
     blur = robustness[(robustness.distortion == "blur") & (robustness.level == "strong")].iloc[0]
     assert blur["CNN macro-F1"] == 0.3 and blur["CRNN verdicts unchanged"] == 0.7

@@ -17,7 +17,7 @@ from ecg_pipeline.data import sha256_of_file
 from ecg_pipeline.errors import ModelUnavailableError
 from ecg_pipeline.inference import load_model
 
-from .conftest import sample_path
+from .conftest import ROOT, sample_path
 
 SHIPPED = [(task, kind) for task in TASKS for kind in MODEL_KINDS]
 
@@ -180,3 +180,21 @@ def test_final_fit_runs_every_epoch_without_validation_and_halves_the_learning_r
     assert history["learning_rate"] == pytest.approx([1e-3, 5e-4, 2.5e-4])
     assert "val_loss" not in history
     assert model.output.shape[-1] == len(spec.classes)
+
+
+def test_recipe_cross_validation_scores_every_image_once_with_a_model_that_never_saw_it():
+    import runpy
+
+    out_of_fold = runpy.run_path(str(ROOT / "scripts" / "cross_validate.py"))["out_of_fold_probabilities"]
+    spec = TASK_SPECS[TWELVE_LEAD]
+    rng = np.random.default_rng(1)
+    n_images = 12
+    inputs = (rng.random((n_images, len(spec.leads), *spec.input_shape)) > 0.9).astype(np.uint8)
+    labels = np.arange(n_images) % len(spec.classes)
+    settings = {"epochs": 1, "batch_size": 4, "learning_rate": 1e-3, "class_weight_power": 1.0,
+                "halve_lr_at": (), "seed": 0}
+    weighted, mean = out_of_fold("cnn", inputs, labels, settings, 0.1, 2)
+    assert weighted.shape == mean.shape == (n_images, len(spec.classes))
+    # a row left at zero would be an image no fold scored
+    np.testing.assert_allclose(weighted.sum(axis=1), 1.0, atol=1e-6)
+    np.testing.assert_allclose(mean.sum(axis=1), 1.0, atol=1e-6)
