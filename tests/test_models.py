@@ -182,18 +182,31 @@ def test_final_fit_runs_every_epoch_without_validation_and_halves_the_learning_r
     assert model.output.shape[-1] == len(spec.classes)
 
 
-def test_recipe_cross_validation_scores_every_image_once_with_a_model_that_never_saw_it():
+def test_recipe_cross_validation_scores_every_image_once_with_a_model_that_never_saw_it(monkeypatch):
     import runpy
 
+    from ecg_pipeline import training
+
     out_of_fold = runpy.run_path(str(ROOT / "scripts" / "cross_validate.py"))["out_of_fold_probabilities"]
+    trained_on = []
+    real_train_model = training.train_model
+
+    def recording_train_model(task, kind, train, *args, **kwargs):
+        trained_on.append({image.tobytes() for image in train[0]})
+        return real_train_model(task, kind, train, *args, **kwargs)
+
+    monkeypatch.setattr(training, "train_model", recording_train_model)
     spec = TASK_SPECS[TWELVE_LEAD]
     rng = np.random.default_rng(1)
-    n_images = 12
+    n_images, folds = 12, 3
     inputs = (rng.random((n_images, len(spec.leads), *spec.input_shape)) > 0.9).astype(np.uint8)
     labels = np.arange(n_images) % len(spec.classes)
     settings = {"epochs": 1, "batch_size": 4, "learning_rate": 1e-3, "class_weight_power": 1.0,
                 "halve_lr_at": (), "seed": 0}
-    weighted, mean = out_of_fold("cnn", inputs, labels, settings, 0.1, 2)
+    weighted, mean = out_of_fold("cnn", inputs, labels, settings, 0.1, folds)
+    assert len(trained_on) == folds  # a new network per fold
+    for image in inputs:  # each image left out of exactly one fold's training: the fold that scored it
+        assert sum(image.tobytes() in fold for fold in trained_on) == folds - 1
     assert weighted.shape == mean.shape == (n_images, len(spec.classes))
     # a row left at zero would be an image no fold scored
     np.testing.assert_allclose(weighted.sum(axis=1), 1.0, atol=1e-6)
