@@ -118,7 +118,9 @@ def test_every_page_opens_in_the_browser(dashboard_url, browser, tmp_path):
         page.wait_for_timeout(500)
         page.get_by_text("Not a medical device").first.wait_for(timeout=60_000)
         page.wait_for_load_state("networkidle")  # tables and charts load their code on first use
-        page.wait_for_timeout(500)
+        if page.locator('[data-testid="stDataFrame"]').count():  # a table's grid is drawn once its code loads
+            page.locator('[data-testid="stDataFrame"] canvas').first.wait_for(timeout=30_000)
+        page.wait_for_timeout(1500)
         assert page.get_by_text("Traceback").count() == 0
         page.screenshot(path=str(screenshot_dir(tmp_path) / f"{title.lower().replace(' ', '_')}.png"))
     page.close()
