@@ -31,12 +31,11 @@ from ecg_pipeline.features import dataset_inputs  # noqa: E402
 
 
 def lead_probabilities(model, inputs: np.ndarray) -> np.ndarray:
-    """(n_images, n_leads, H, W) -> (n_images, n_leads, n_classes) with a bare Keras per-lead model."""
-    n_images, n_leads = inputs.shape[:2]
-    images = inputs.reshape(-1, *inputs.shape[2:], 1).astype(np.float32)
-    ids = np.tile(np.eye(n_leads, dtype=np.float32), (n_images, 1))
-    probs = model.predict([images, ids], batch_size=256, verbose=0)
-    return probs.reshape(n_images, n_leads, -1)
+    """(n_images, n_leads, H, W) -> (n_images, n_leads, n_classes), through the dashboard's own ``predict``."""
+    from ecg_pipeline.inference import LoadedModel
+
+    loaded = LoadedModel(TWELVE_LEAD, model.name, model, {})
+    return np.stack([loaded.predict(x) for x in inputs])
 
 
 def out_of_fold_probabilities(kind: str, inputs: np.ndarray, labels: np.ndarray, settings: dict, strength: float,
