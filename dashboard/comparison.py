@@ -37,7 +37,9 @@ def show_task_comparison(task: str, cards: dict[str, dict]) -> None:
     st.dataframe(tables.metrics_table(cards), width="stretch", key=f"{task}_metrics")
     if evaluated:
         split = next(iter(evaluated.values()))["evaluation"].get("split", "test")
-        st.caption(f"Computed by scripts/evaluate.py on the {split} split and stored in the model cards.")
+        st.caption(f"Computed by scripts/evaluate.py on the {split} split and stored in the model cards. The "
+                   "cross-validated rows are over the training and validation images instead: the whole recipe by "
+                   "scripts/cross_validate.py, the lead weighting by scripts/fit_lead_weighting.py.")
         st.subheader("Per class")
         st.dataframe(tables.per_class_table(evaluated, task), hide_index=True, width="stretch")
         st.subheader("Confusion matrices")

@@ -247,6 +247,7 @@ def test_comparison_reads_cards_and_finds_disagreements(with_models):
     assert "cross-validated macro-F1 0.610 with the weighting, 0.520 with the plain mean" in texts(at.caption)
     assert "CNN: the final fit, on the training and validation images together" in texts(at.caption)
     assert "CRNN: the final fit" not in texts(at.caption)
+    assert "the whole recipe by scripts/cross_validate.py" in texts(at.caption)  # CV rows are not test figures
     metrics = at.dataframe[0].value
     assert list(metrics.columns) == ["CNN", "CRNN"] and "Macro-F1" in metrics.index
     assert metrics.loc["Cross-validated macro-F1 of the lead weighting (train + validation)", "CNN"] == "0.610"
