@@ -27,6 +27,7 @@ from ecg_pipeline.aggregation import aggregate_probabilities, fit_lead_weighting
 from ecg_pipeline.cards import read_card, write_card  # noqa: E402
 from ecg_pipeline.constants import MODEL_KINDS, TWELVE_LEAD, TWELVE_LEAD_SPEC  # noqa: E402
 from ecg_pipeline.data import attach_split, list_labelled_images, read_split  # noqa: E402
+from ecg_pipeline.evaluation import classification_metrics  # noqa: E402
 from ecg_pipeline.features import dataset_inputs  # noqa: E402
 
 
@@ -71,8 +72,6 @@ def main() -> None:
     parser.add_argument("--cache", default=".cache", help="folder for preprocessed inputs")
     args = parser.parse_args()
 
-    from sklearn.metrics import f1_score
-
     card = read_card(TWELVE_LEAD, args.model)
     if not card or "lead_weighting" not in card:
         sys.exit("Train the model, then run scripts/fit_lead_weighting.py: this script repeats their settings.")
@@ -86,17 +85,12 @@ def main() -> None:
     images = attach_split(list_labelled_images(args.data, TWELVE_LEAD), read_split(TWELVE_LEAD))
     fitting = images[images.split.isin(["train", "validation"])].reset_index(drop=True)
     inputs, labels = dataset_inputs(fitting, TWELVE_LEAD, 1.0, 0, 0, args.cache)
-    n_classes = len(TWELVE_LEAD_SPEC.classes)
     started = time.time()
     weighted, mean = out_of_fold_probabilities(args.model, inputs, labels, settings, strength, args.folds)
-
-    def scores(probs: np.ndarray) -> tuple[float, dict[str, float]]:
-        per_class = f1_score(labels, probs.argmax(1), average=None, labels=range(n_classes), zero_division=0)
-        return float(np.mean(per_class)), {c: round(float(f), 4) for c, f in zip(TWELVE_LEAD_SPEC.classes,
-                                                                                    per_class, strict=True)}
-
-    macro, per_class = scores(weighted)
-    mean_macro, _ = scores(mean)
+    classes = list(TWELVE_LEAD_SPEC.classes)
+    metrics = classification_metrics(weighted, labels, classes)
+    macro, mean_macro = metrics["macro_f1"], classification_metrics(mean, labels, classes)["macro_f1"]
+    per_class = {c: round(scores["f1"], 4) for c, scores in metrics["per_class"].items()}
     card = read_card(TWELVE_LEAD, args.model)  # fresh: another script may have written it meanwhile
     card["recipe_cross_validation"] = {
         "folds": args.folds, "images": int(len(labels)), "splits": ["train", "validation"],
