@@ -69,11 +69,15 @@ def show_task_comparison(task: str, cards: dict[str, dict]) -> None:
                 st.plotly_chart(charts.lead_weights_figure(weights, task, kind.upper()), width="stretch",
                                 key=f"{task}_lead_weights_{kind}")
                 cv = fitted["cross_validation"]
+                out_of_fold = fitted["fitted_on"].get("lead_probabilities") == "out-of-fold"
                 st.caption(f"{kind.upper()}: cross-validated macro-F1 {cv['macro_f1']:.3f} with the weighting, "
                            f"{cv['mean_of_leads_macro_f1']:.3f} with the plain mean of the leads "
                            f"({cv['folds']} folds x {cv['repeats']} over {fitted['fitted_on']['images']} "
-                           "training and validation images; the network learnt from these images, so the "
-                           "test split's figure above is the fairer one).")
+                           "training and validation images; "
+                           + ("each scored by a network retrained without it, by scripts/cross_validate.py)."
+                              if out_of_fold else
+                              "the network learnt from these images, so the test split's figure above is the "
+                              "fairer one)."))
         st.caption("Each model's lead probabilities are combined by a logistic regression fitted on the training "
                    "and validation images (scripts/fit_lead_weighting.py). A cell is the weight of one lead's own "
                    "probability of a class in that class's score: red leads count more, blue ones count against.")

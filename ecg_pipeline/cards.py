@@ -14,6 +14,12 @@ def model_path(task: str, kind: str, models_dir: str | Path | None = None) -> Pa
     return Path(models_dir or MODELS_DIR) / f"{task}_{kind}.keras"
 
 
+def out_of_fold_path(task: str, kind: str, models_dir: str | Path | None = None) -> Path:
+    """Lead probabilities of the training and validation images, each from a network that never saw it
+    (written by ``scripts/cross_validate.py``)."""
+    return Path(models_dir or MODELS_DIR) / f"{task}_{kind}_out_of_fold.npz"
+
+
 def card_path(task: str, kind: str, models_dir: str | Path | None = None) -> Path:
     return Path(models_dir or MODELS_DIR) / f"{task}_{kind}.json"
 

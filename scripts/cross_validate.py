@@ -8,6 +8,9 @@ halvings, batch size, class weights, read from its card), its lead weighting is 
 the shipped strength, and the held-out fold is scored. Every image is scored once, by a model that never saw it,
 so the figure is an honest estimate beside the test split's; unlike the card's lead-weighting CV, which keeps the
 shipped network fixed. The test split is never read. A fold costs about two thirds of a full training.
+Each image's lead probabilities from the fold network that scored it are saved to
+``models/twelve_lead_<model>_out_of_fold.npz``, for ``scripts/fit_lead_weighting.py --lead-probabilities
+out-of-fold``.
 """
 
 from __future__ import annotations
@@ -24,7 +27,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import ecg_pipeline.tf_quiet  # noqa: E402,F401
 from ecg_pipeline.aggregation import aggregate_probabilities, fit_lead_weighting  # noqa: E402
-from ecg_pipeline.cards import read_card, write_card  # noqa: E402
+from ecg_pipeline.cards import out_of_fold_path, read_card, write_card  # noqa: E402
 from ecg_pipeline.constants import MODEL_KINDS, TWELVE_LEAD, TWELVE_LEAD_SPEC  # noqa: E402
 from ecg_pipeline.data import attach_split, list_labelled_images, read_split  # noqa: E402
 from ecg_pipeline.evaluation import classification_metrics  # noqa: E402
@@ -40,9 +43,10 @@ def lead_probabilities(model, inputs: np.ndarray) -> np.ndarray:
 
 
 def out_of_fold_probabilities(kind: str, inputs: np.ndarray, labels: np.ndarray, settings: dict, strength: float,
-                              folds: int) -> tuple[np.ndarray, np.ndarray]:
+                              folds: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Each image's class probabilities from a network and lead weighting fitted on the other folds:
-    (lead weighting, mean of leads), each (n_images, n_classes)."""
+    (lead weighting, mean of leads), each (n_images, n_classes), and the network's lead probabilities
+    (n_images, n_leads, n_classes)."""
     from sklearn.metrics import f1_score
     from sklearn.model_selection import StratifiedKFold
 
@@ -50,6 +54,7 @@ def out_of_fold_probabilities(kind: str, inputs: np.ndarray, labels: np.ndarray,
 
     n_classes = len(TWELVE_LEAD_SPEC.classes)
     weighted, mean = np.zeros((len(labels), n_classes)), np.zeros((len(labels), n_classes))
+    leads = np.zeros((len(labels), inputs.shape[1], n_classes))
     started = time.time()
     for fold, (fit, held) in enumerate(StratifiedKFold(folds, shuffle=True, random_state=0).split(inputs, labels),
                                        start=1):
@@ -57,11 +62,12 @@ def out_of_fold_probabilities(kind: str, inputs: np.ndarray, labels: np.ndarray,
         model, _ = train_model(TWELVE_LEAD, kind, (inputs[fit], labels[fit]), None, verbose=0, **settings)
         weighting = fit_lead_weighting(lead_probabilities(model, inputs[fit]), labels[fit], strength)
         held_probs = lead_probabilities(model, inputs[held])
+        leads[held] = held_probs
         weighted[held] = weighting.probabilities(held_probs)
         mean[held] = aggregate_probabilities(held_probs)
         print(f"fold {fold}: macro-F1 {f1_score(labels[held], weighted[held].argmax(1), average='macro'):.3f} "
               f"after {time.time() - started:.0f} s", flush=True)
-    return weighted, mean
+    return weighted, mean, leads
 
 
 def main() -> None:
@@ -86,7 +92,9 @@ def main() -> None:
     fitting = images[images.split.isin(["train", "validation"])].reset_index(drop=True)
     inputs, labels = dataset_inputs(fitting, TWELVE_LEAD, 1.0, 0, 0, args.cache)
     started = time.time()
-    weighted, mean = out_of_fold_probabilities(args.model, inputs, labels, settings, strength, args.folds)
+    weighted, mean, leads = out_of_fold_probabilities(args.model, inputs, labels, settings, strength, args.folds)
+    np.savez_compressed(out_of_fold_path(TWELVE_LEAD, args.model), sha256=fitting.sha256.to_numpy(dtype=str),
+                        labels=labels, lead_probabilities=leads.astype(np.float32))
     classes = list(TWELVE_LEAD_SPEC.classes)
     metrics = classification_metrics(weighted, labels, classes)
     macro, mean_macro = metrics["macro_f1"], classification_metrics(mean, labels, classes)["macro_f1"]

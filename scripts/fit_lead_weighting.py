@@ -8,6 +8,11 @@ training and validation images; a multinomial logistic regression on those lead 
 cross-validation over the same images, repeated with 3 shuffles; the test split is never read. The card gets
 the weights, the chosen strength and the cross-validated macro-F1 of every strength tried, beside the plain
 mean of the leads on the same images (which has nothing to fit).
+
+With ``--lead-probabilities out-of-fold`` the weighting is fitted instead to the lead probabilities that
+``scripts/cross_validate.py`` saved, each from a network that never saw the image (stacking). Its
+cross-validated macro-F1 is then an estimate of the whole recipe, comparable to the card's
+``recipe_cross_validation``. The shipped models use the default; run it again without the option to restore it.
 """
 
 from __future__ import annotations
@@ -28,13 +33,14 @@ from ecg_pipeline.aggregation import (  # noqa: E402
     cross_validated_predictions,
     fit_lead_weighting,
 )
-from ecg_pipeline.cards import model_path, read_card, write_card  # noqa: E402
+from ecg_pipeline.cards import model_path, out_of_fold_path, read_card, write_card  # noqa: E402
 from ecg_pipeline.constants import MODEL_KINDS, TWELVE_LEAD, TWELVE_LEAD_SPEC  # noqa: E402
 from ecg_pipeline.data import attach_split, list_labelled_images, read_split, sha256_of_file  # noqa: E402
 from ecg_pipeline.features import dataset_inputs  # noqa: E402
 
 STRENGTHS = (0.01, 0.03, 0.1, 0.3, 1.0)
 FOLDS, REPEATS = 5, 3
+LEAD_PROBABILITY_SOURCES = ("shipped", "out-of-fold")
 
 
 def macro_f1(labels: np.ndarray, predicted: np.ndarray) -> float:
@@ -44,11 +50,35 @@ def macro_f1(labels: np.ndarray, predicted: np.ndarray) -> float:
                           zero_division=0))
 
 
+def per_class_f1(labels: np.ndarray, predictions: list[np.ndarray]) -> dict[str, float]:
+    """F1 of each class, averaged over the repeated cross-validations' predictions."""
+    from sklearn.metrics import f1_score
+
+    scores = np.mean([f1_score(labels, predicted, average=None, labels=range(len(TWELVE_LEAD_SPEC.classes)),
+                               zero_division=0) for predicted in predictions], axis=0)
+    return {c: round(float(f), 4) for c, f in zip(TWELVE_LEAD_SPEC.classes, scores, strict=True)}
+
+
+def saved_out_of_fold(kind: str, sha256: np.ndarray, labels: np.ndarray) -> np.ndarray:
+    """The out-of-fold lead probabilities ``scripts/cross_validate.py`` saved, in the order of ``sha256``."""
+    path = out_of_fold_path(TWELVE_LEAD, kind)
+    if not path.exists():
+        sys.exit(f"No {path.name}: run scripts/cross_validate.py --model {kind} first.")
+    saved = np.load(path)
+    if list(saved["sha256"]) != list(sha256) or not np.array_equal(saved["labels"], labels):
+        sys.exit(f"{path.name} was computed on other images than today's training and validation split: "
+                 f"rerun scripts/cross_validate.py --model {kind}.")
+    return saved["lead_probabilities"].astype(np.float64)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--model", choices=[*MODEL_KINDS, "both"], default="both")
     parser.add_argument("--data", required=True, help="folder with one sub-folder per class id")
     parser.add_argument("--cache", default=".cache", help="folder for preprocessed inputs")
+    parser.add_argument("--lead-probabilities", choices=LEAD_PROBABILITY_SOURCES, default="shipped",
+                        help="fit to the shipped network's probabilities of these images (it learnt from them), "
+                             "or to those of the networks that never saw them, saved by scripts/cross_validate.py")
     args = parser.parse_args()
 
     from ecg_pipeline import inference
@@ -61,14 +91,18 @@ def main() -> None:
         card.pop("lead_weighting", None)  # score the leads with the model alone
         card["sha256"] = sha256_of_file(model_path(TWELVE_LEAD, kind))
         write_card(card, TWELVE_LEAD, kind)
-        loaded = inference.load_model(TWELVE_LEAD, kind)
-        lead_probs = np.stack([loaded.predict(x.astype(np.float32)) for x in inputs])
+        if args.lead_probabilities == "out-of-fold":
+            lead_probs = saved_out_of_fold(kind, fitting.sha256.to_numpy(dtype=str), labels)
+        else:
+            loaded = inference.load_model(TWELVE_LEAD, kind)
+            lead_probs = np.stack([loaded.predict(x.astype(np.float32)) for x in inputs])
 
         mean_f1 = macro_f1(labels, aggregate_probabilities(lead_probs).argmax(axis=1))
-        by_strength = {}
+        by_strength, predictions = {}, {}
         for strength in STRENGTHS:
-            scores = [macro_f1(labels, cross_validated_predictions(lead_probs, labels, strength, FOLDS, seed))
-                      for seed in range(REPEATS)]
+            predictions[strength] = [cross_validated_predictions(lead_probs, labels, strength, FOLDS, seed)
+                                     for seed in range(REPEATS)]
+            scores = [macro_f1(labels, predicted) for predicted in predictions[strength]]
             by_strength[strength] = [round(float(np.mean(scores)), 4), round(float(np.std(scores)), 4)]
             print(f"{kind} strength {strength:<5}: cross-validated macro-F1 {np.mean(scores):.3f} "
                   f"(sd {np.std(scores):.3f})")
@@ -77,12 +111,14 @@ def main() -> None:
         card["lead_weighting"] = {
             "method": WEIGHTED_AGGREGATION_METHOD,
             "model_sha256": card["sha256"],
-            "fitted_on": {"splits": ["train", "validation"], "images": int(len(labels))},
+            "fitted_on": {"splits": ["train", "validation"], "images": int(len(labels)),
+                          "lead_probabilities": args.lead_probabilities},
             "strength": best,
             "cross_validation": {
                 "folds": FOLDS, "repeats": REPEATS,
                 "macro_f1_by_strength": {str(s): v for s, v in by_strength.items()},
                 "macro_f1": by_strength[best][0],
+                "per_class_f1": per_class_f1(labels, predictions[best]),
                 "mean_of_leads_macro_f1": round(mean_f1, 4),
             },
             **weighting.to_dict(),

@@ -77,7 +77,8 @@ def untrained_models(tmp_path_factory) -> Path:
                 **({"recipe_cross_validation": {"folds": 3, "macro_f1": 0.7}}
                    if (task, kind) == (TWELVE_LEAD, "cnn") else {}),
                 **({"lead_weighting": {
-                    "model_sha256": sha256_of_file(path), "fitted_on": {"images": 30},
+                    "model_sha256": sha256_of_file(path),
+                    "fitted_on": {"images": 30, "lead_probabilities": "out-of-fold" if kind == "crnn" else "shipped"},
                     "cross_validation": {"folds": 5, "repeats": 3, "macro_f1": 0.61, "mean_of_leads_macro_f1": 0.52},
                     "coef": rng.normal(0, 0.3, (len(classes), len(spec.leads) * len(classes))).tolist(),
                     "intercept": [0.0] * len(classes)}} if len(spec.leads) > 1 else {}),
@@ -245,6 +246,10 @@ def test_comparison_reads_cards_and_finds_disagreements(with_models):
     # per task: 2 confusion, 2 ROC, reliability, training; for the 12-lead task also 2 lead weightings
     assert len(at.get("plotly_chart")) == 2 * 6 + 2
     assert "cross-validated macro-F1 0.610 with the weighting, 0.520 with the plain mean" in texts(at.caption)
+    weighting_captions = {line.split(":")[0]: line for line in texts(at.caption).splitlines()
+                          if "with the plain mean of the leads" in line}
+    assert "the network learnt from these images" in weighting_captions["CNN"]
+    assert "each scored by a network retrained without it" in weighting_captions["CRNN"]
     assert "CNN: the final fit, on the training and validation images together" in texts(at.caption)
     assert "CRNN: the final fit" not in texts(at.caption)
     assert "the whole recipe by scripts/cross_validate.py" in texts(at.caption)  # CV rows are not test figures

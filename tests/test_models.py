@@ -203,7 +203,7 @@ def test_recipe_cross_validation_scores_every_image_once_with_a_model_that_never
     labels = np.arange(n_images) % len(spec.classes)
     settings = {"epochs": 1, "batch_size": 4, "learning_rate": 1e-3, "class_weight_power": 1.0,
                 "halve_lr_at": (), "seed": 0}
-    weighted, mean = out_of_fold("cnn", inputs, labels, settings, 0.1, folds)
+    weighted, mean, leads = out_of_fold("cnn", inputs, labels, settings, 0.1, folds)
     assert len(trained_on) == folds  # a new network per fold
     for image in inputs:  # each image left out of exactly one fold's training: the fold that scored it
         assert sum(image.tobytes() in fold for fold in trained_on) == folds - 1
@@ -211,3 +211,25 @@ def test_recipe_cross_validation_scores_every_image_once_with_a_model_that_never
     # a row left at zero would be an image no fold scored
     np.testing.assert_allclose(weighted.sum(axis=1), 1.0, atol=1e-6)
     np.testing.assert_allclose(mean.sum(axis=1), 1.0, atol=1e-6)
+    assert leads.shape == (n_images, len(spec.leads), len(spec.classes))
+    np.testing.assert_allclose(leads.sum(axis=2), 1.0, atol=1e-5)
+    np.testing.assert_allclose(leads.mean(axis=1), mean, atol=1e-6)  # the leads the fold's network scored
+
+
+def test_lead_weighting_refuses_out_of_fold_probabilities_of_other_images(monkeypatch, tmp_path):
+    import runpy
+
+    from ecg_pipeline import cards
+
+    saved_out_of_fold = runpy.run_path(str(ROOT / "scripts" / "fit_lead_weighting.py"))["saved_out_of_fold"]
+    monkeypatch.setattr(cards, "MODELS_DIR", tmp_path)
+    spec = TASK_SPECS[TWELVE_LEAD]
+    sha256, labels = np.array(["a" * 64, "b" * 64]), np.array([0, 1])
+    with pytest.raises(SystemExit, match="cross_validate.py"):  # nothing saved yet
+        saved_out_of_fold("cnn", sha256, labels)
+    leads = np.full((2, len(spec.leads), len(spec.classes)), 1 / len(spec.classes), dtype=np.float32)
+    np.savez_compressed(cards.out_of_fold_path(TWELVE_LEAD, "cnn"), sha256=sha256, labels=labels,
+                        lead_probabilities=leads)
+    np.testing.assert_allclose(saved_out_of_fold("cnn", sha256, labels), leads)
+    with pytest.raises(SystemExit, match="other images"):
+        saved_out_of_fold("cnn", sha256[::-1], labels)
