@@ -21,7 +21,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import ecg_pipeline.tf_quiet  # noqa: E402,F401
 from ecg_pipeline.aggregation import AGGREGATION_METHOD  # noqa: E402
-from ecg_pipeline.cards import model_path, read_card, write_card  # noqa: E402
+from ecg_pipeline.cards import model_path, out_of_fold_path, read_card, write_card  # noqa: E402
 from ecg_pipeline.constants import MODEL_KINDS, TASK_SPECS  # noqa: E402
 from ecg_pipeline.data import attach_split, list_labelled_images, read_split, sha256_of_file  # noqa: E402
 from ecg_pipeline.features import dataset_inputs  # noqa: E402
@@ -95,6 +95,7 @@ def main() -> None:
     card = read_card(args.task, args.model, args.out) or {}
     for stale in ("evaluation", "robustness", "evaluated_at", "lead_weighting", "recipe_cross_validation"):
         card.pop(stale, None)  # measured on the previous model or recipe
+    out_of_fold_path(args.task, args.model, args.out).unlink(missing_ok=True)  # the previous recipe's fold networks
     card.update({
         "task": args.task,
         "model": args.model,
