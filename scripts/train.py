@@ -40,6 +40,9 @@ def main() -> None:
     parser.add_argument("--epochs", type=int)
     parser.add_argument("--copies", type=int, help="distorted copies of each training image")
     parser.add_argument("--patience", type=int, help="epochs without validation improvement before stopping")
+    parser.add_argument("--class-weight-power", type=float,
+                        help="1: fully balanced class weights, 0.5: their square root, above 1: favour the small "
+                             "classes more")
     parser.add_argument("--sigma", type=float, default=1.0)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--learning-rate", type=float, default=1e-3)
@@ -60,6 +63,8 @@ def main() -> None:
         settings["copies"] = args.copies
     if args.patience:
         settings["patience"] = args.patience
+    if args.class_weight_power is not None:
+        settings["class_weight_power"] = args.class_weight_power
 
     import keras
 
