@@ -135,7 +135,8 @@ def train_model(task: str, kind: str, train: tuple[np.ndarray, np.ndarray],
     train_ds = image_dataset(*train, n_classes, batch_size, True, seed, weights)
     if validation is None:
         schedule = keras.callbacks.LearningRateScheduler(halving_schedule(learning_rate, halve_lr_at))
-        history = trainer.fit(train_ds, epochs=epochs, callbacks=[schedule], verbose=verbose)
+        history = trainer.fit(train_ds, epochs=epochs, callbacks=[schedule], verbose=verbose,
+                              shuffle=False)  # image_dataset already reshuffles every epoch
         return model, {k: [float(v) for v in vals] for k, vals in history.history.items()}
     val_ds = image_dataset(*validation, n_classes, batch_size * 4, False, seed)
     callbacks = [
@@ -144,6 +145,7 @@ def train_model(task: str, kind: str, train: tuple[np.ndarray, np.ndarray],
         keras.callbacks.EarlyStopping(monitor="val_image_macro_f1", mode="max", patience=patience,
                                       restore_best_weights=True),
     ]
-    history = trainer.fit(train_ds, validation_data=val_ds, epochs=epochs, callbacks=callbacks, verbose=verbose)
+    history = trainer.fit(train_ds, validation_data=val_ds, epochs=epochs, callbacks=callbacks, verbose=verbose,
+                          shuffle=False)  # image_dataset already reshuffles every epoch
     clean = {k: [float(v) for v in vals] for k, vals in history.history.items()}
     return model, clean
