@@ -233,3 +233,33 @@ def test_lead_weighting_refuses_out_of_fold_probabilities_of_other_images(monkey
     np.testing.assert_allclose(saved_out_of_fold("cnn", sha256, labels), leads)
     with pytest.raises(SystemExit, match="other images"):
         saved_out_of_fold("cnn", sha256[::-1], labels)
+
+
+def test_train_script_passes_the_class_weight_power_to_training_and_records_it(monkeypatch, tmp_path):
+    import runpy
+    import sys
+
+    import pandas as pd
+
+    from ecg_pipeline import training
+
+    main = runpy.run_path(str(ROOT / "scripts" / "train.py"))["main"]
+    spec = TASK_SPECS[TWELVE_LEAD]
+    images = pd.DataFrame({"path": ["a.png", "b.png"], "class_id": list(spec.classes[:2]),
+                           "sha256": ["a" * 64, "b" * 64], "split": ["train", "validation"]})
+    inputs = np.zeros((1, len(spec.leads), *spec.input_shape), dtype=np.uint8)
+    monkeypatch.setitem(main.__globals__, "list_labelled_images", lambda *args: images)
+    monkeypatch.setitem(main.__globals__, "attach_split", lambda frame, split: frame)
+    monkeypatch.setitem(main.__globals__, "dataset_inputs", lambda *args: (inputs, np.zeros(1, dtype=int)))
+    received = {}
+
+    def recording_train_model(task, kind, train, validation, **kwargs):
+        received.update(kwargs)
+        return BUILDERS[kind](spec.input_shape, len(spec.leads), len(spec.classes)), {"loss": [1.0]}
+
+    monkeypatch.setattr(training, "train_model", recording_train_model)
+    monkeypatch.setattr(sys, "argv", ["train.py", "--task", TWELVE_LEAD, "--model", "cnn", "--data", str(tmp_path),
+                                      "--class-weight-power", "1.5", "--out", str(tmp_path)])
+    main()
+    assert received["class_weight_power"] == 1.5
+    assert read_card(TWELVE_LEAD, "cnn", tmp_path)["training"]["class_weight_power"] == 1.5
