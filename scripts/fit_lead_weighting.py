@@ -64,11 +64,11 @@ def saved_out_of_fold(kind: str, sha256: np.ndarray, labels: np.ndarray) -> np.n
     path = out_of_fold_path(TWELVE_LEAD, kind)
     if not path.exists():
         sys.exit(f"No {path.name}: run scripts/cross_validate.py --model {kind} first.")
-    saved = np.load(path)
-    if list(saved["sha256"]) != list(sha256) or not np.array_equal(saved["labels"], labels):
-        sys.exit(f"{path.name} was computed on other images than today's training and validation split: "
-                 f"rerun scripts/cross_validate.py --model {kind}.")
-    return saved["lead_probabilities"].astype(np.float64)
+    with np.load(path) as saved:
+        if list(saved["sha256"]) != list(sha256) or not np.array_equal(saved["labels"], labels):
+            sys.exit(f"{path.name} was computed on other images than today's training and validation split: "
+                     f"rerun scripts/cross_validate.py --model {kind}.")
+        return saved["lead_probabilities"].astype(np.float64)
 
 
 def main() -> None:
