@@ -8,7 +8,7 @@ import streamlit as st
 from dashboard import widgets
 from ecg_pipeline.constants import TASK_SPECS
 from ecg_pipeline.render import draw_lead_boxes, lead_picture, preview
-from ecg_pipeline.stages import MAX_STROKE_WIDTH, MAX_TRACE_INK_FRACTION
+from ecg_pipeline.stages import MAX_STROKE_WIDTH, MAX_TRACE_INK_FRACTION, STROKE_REFERENCE_HEIGHT
 
 STAGES: tuple[str, ...] = ("Original", "Grayscale", "Lead split", "Gaussian smoothing", "Otsu threshold",
                            "Binary trace", "Model input", "Probabilities")
@@ -37,8 +37,9 @@ EXPLANATIONS: dict[str, str] = {
     f"the red line count as trace. When that would make more than {MAX_TRACE_INK_FRACTION:.0%} of the lead "
     "'trace', the grid has "
     "come out as dark as the ink (thick pens, dark scans), so the split is made again among the darker pixels. "
-    f"On a 12-lead page whose strokes come out wider than {MAX_STROKE_WIDTH:g} model-input pixels (blur, a "
-    "thick pen), every lead's line moves darker until the trace is as thin as on a sharp printout. "
+    f"On a 12-lead page whose strokes come out wider than {MAX_STROKE_WIDTH:g} pixels on a lead scaled to "
+    f"{STROKE_REFERENCE_HEIGHT} rows (blur, a thick pen), every lead's line moves darker until the trace is as "
+    "thin as on a sharp printout. "
     "Choose 'Manual' to place the line yourself.",
     "Binary trace": "After thresholding every pixel is either trace (black) or paper (white). A good binary lead "
     "shows one thin, continuous line; leftover grid lines, blobs or gaps mean the settings do not suit the image.",

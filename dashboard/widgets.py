@@ -13,7 +13,7 @@ from dashboard import charts, state, tables
 from ecg_pipeline.constants import REFERENCE_PX_PER_MM, TASK_SPECS
 from ecg_pipeline.errors import EcgError
 from ecg_pipeline.render import draw_lead_boxes, lead_montage, lead_picture, preview
-from ecg_pipeline.stages import TYPICAL_STROKE_WIDTH
+from ecg_pipeline.stages import STROKE_REFERENCE_HEIGHT, TYPICAL_STROKE_WIDTH
 
 LOG = logging.getLogger(__name__)
 NOT_A_DEVICE = ("This is a research and teaching prototype, **not a medical device**: do not use it for "
@@ -70,8 +70,9 @@ def show_page_overview(result) -> None:
 def show_lead_stages(result) -> None:
     """Raw / smoothed / binary of every lead, one tab per stage."""
     if result.strokes_thinned:
-        st.caption(f"The strokes came out {result.stroke_width:.2f} model-input pixels wide (printouts are about "
-                   f"{TYPICAL_STROKE_WIDTH:g}), as on a blurred image or one drawn with a thick pen: every lead's "
+        st.caption(f"The strokes came out {result.stroke_width:.2f} pixels wide on a lead scaled to "
+                   f"{STROKE_REFERENCE_HEIGHT} rows (printouts are about {TYPICAL_STROKE_WIDTH:g}), as on a blurred "
+                   "image or one drawn with a thick pen: every lead's "
                    "threshold was lowered to keep the darker core of the trace.")
     if result.page_sigma is not None and result.page_sigma != result.sigma:
         st.caption(f"This page has {result.px_per_mm:.2f} pixels per millimetre; the printouts the models learnt "

@@ -24,6 +24,7 @@ from .layout import (
 from .loading import ImageSource, load_image
 from .stages import (
     MAX_STROKE_WIDTH,
+    STROKE_REFERENCE_HEIGHT,
     TYPICAL_STROKE_WIDTH,
     binarize,
     crop,
@@ -82,7 +83,7 @@ class PipelineResult:
     page_sigma: float | None = None
     #: Whether a perspective (a page photographed off-axis) was undone from the grid's corners.
     perspective_corrected: bool = False
-    #: Median stroke width of the leads in model-input pixels, as first thresholded (12-lead pages).
+    #: Median stroke width of the leads (see ``page_stroke_width``), as first thresholded (12-lead pages).
     stroke_width: float | None = None
     #: Whether the thresholds were lowered to bring that width back to ``TYPICAL_STROKE_WIDTH``.
     strokes_thinned: bool = False
@@ -151,9 +152,10 @@ def process_lead(name: str, box: tuple[int, int, int, int], gray: np.ndarray, si
                       binary=binary, model_input=model_input(binary, input_shape))
 
 
-def page_stroke_width(leads: list[LeadStages], input_height: int) -> float:
-    """Median stroke width of a page's leads, in pixels of the model input."""
-    return float(np.median([stroke_width(lead.binary) * input_height / lead.binary.shape[0] for lead in leads]))
+def page_stroke_width(leads: list[LeadStages]) -> float:
+    """Median stroke width of a page's leads, in pixels of a lead scaled to ``STROKE_REFERENCE_HEIGHT`` rows."""
+    return float(np.median([stroke_width(lead.binary) * STROKE_REFERENCE_HEIGHT / lead.binary.shape[0]
+                            for lead in leads]))
 
 
 def thin_strokes(leads: list[LeadStages], width: float, input_shape: tuple[int, int]) -> list[LeadStages]:
@@ -284,7 +286,7 @@ def run_pipeline(image: ImageSource, task: str = TWELVE_LEAD, sigma: float = 1.0
         lead_sigma = page_sigma(sigma, px_per_mm) if layout.confidence == 1.0 else sigma
         leads = [process_lead(name, layout.boxes[name], gray, lead_sigma, threshold, spec.input_shape)
                  for name in spec.leads]
-        width = page_stroke_width(leads, spec.input_shape[0])
+        width = page_stroke_width(leads)
         thinned = method == "otsu" and width > MAX_STROKE_WIDTH
         if thinned:
             leads = thin_strokes(leads, width, spec.input_shape)

@@ -181,9 +181,13 @@ def trace_threshold(hist: tuple[np.ndarray, np.ndarray], max_ink_fraction: float
     return threshold
 
 
-#: Typical width of a trace stroke in model-input pixels: the median lead of the 343 shared printouts is 0.97.
+#: Stroke widths are measured on a lead scaled to this many rows, so that the two widths below keep their meaning
+#: whatever size of lead image the models are given.
+STROKE_REFERENCE_HEIGHT = 64
+#: Typical width of a trace stroke in pixels of a lead ``STROKE_REFERENCE_HEIGHT`` rows tall: the median lead of
+#: the 343 shared printouts is 0.97.
 TYPICAL_STROKE_WIDTH = 1.0
-#: Page-median stroke width (model-input pixels) above which the trace is thinned back to the typical width.
+#: Page-median stroke width (same pixels) above which the trace is thinned back to the typical width.
 #: No shared printout is above 1.18; blurred or thick-pen pages are at 1.2-1.5.
 MAX_STROKE_WIDTH = 1.2
 

@@ -111,7 +111,6 @@ def test_a_grid_printed_dark_is_not_taken_for_the_trace():
 
 @pytest.mark.parametrize("kind", ["blur", "line_thickness"])
 def test_strokes_widened_by_blur_or_a_thick_pen_are_thinned_back(kind):
-    from ecg_pipeline.constants import TWELVE_LEAD_SPEC
     from ecg_pipeline.distortions import distort
     from ecg_pipeline.loading import load_image
     from ecg_pipeline.pipeline import page_stroke_width
@@ -129,7 +128,7 @@ def test_strokes_widened_by_blur_or_a_thick_pen_are_thinned_back(kind):
 
     widened = run_pipeline(distort(clean, kind, "moderate"))
     assert widened.strokes_thinned and widened.stroke_width > MAX_STROKE_WIDTH
-    assert abs(page_stroke_width(widened.leads, TWELVE_LEAD_SPEC.input_shape[0]) - TYPICAL_STROKE_WIDTH) < 0.1
+    assert abs(page_stroke_width(widened.leads) - TYPICAL_STROKE_WIDTH) < 0.1
     assert all(lead.threshold < trace_threshold(lead.histogram) for lead in widened.leads)
     # A manual threshold is the user's choice and stays as given.
     manual = run_pipeline(distort(clean, kind, "moderate"), threshold=200.0)
