@@ -8,6 +8,9 @@ halvings, batch size, class weights, read from its card), its lead weighting is 
 the shipped strength, and the held-out fold is scored. Every image is scored once, by a model that never saw it,
 so the figure is an honest estimate beside the test split's; unlike the card's lead-weighting CV, which keeps the
 shipped network fixed. The test split is never read. A fold costs about two thirds of a full training.
+Each finished fold is saved under ``<cache>/cross_validation``, so an interrupted run resumes where it stopped and
+``--fold 1`` runs one fold now and leaves the others for later (the same model file, images and settings give
+the same folds); the card is written when the last fold is done.
 Each image's lead probabilities from the fold network that scored it are saved to
 ``models/twelve_lead_<model>_out_of_fold.npz``, for ``scripts/fit_lead_weighting.py --lead-probabilities
 out-of-fold``.
@@ -16,6 +19,7 @@ out-of-fold``.
 from __future__ import annotations
 
 import argparse
+import hashlib
 import sys
 import time
 from datetime import UTC, datetime
@@ -42,39 +46,77 @@ def lead_probabilities(model, inputs: np.ndarray) -> np.ndarray:
     return np.stack([loaded.predict(x) for x in inputs])
 
 
+def fold_splits(labels: np.ndarray, folds: int) -> list[tuple[np.ndarray, np.ndarray]]:
+    """(fitting indices, held-out indices) of each stratified fold; the same for every run on the same labels."""
+    from sklearn.model_selection import StratifiedKFold
+
+    return list(StratifiedKFold(folds, shuffle=True, random_state=0).split(np.zeros(len(labels)), labels))
+
+
+def fold_probabilities(kind: str, inputs: np.ndarray, labels: np.ndarray, settings: dict, strength: float,
+                       fit: np.ndarray, held: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The ``held`` images' probabilities from a network and lead weighting fitted on the ``fit`` images:
+    (lead weighting, mean of leads), each (n_held, n_classes), and the lead probabilities (n_held, n_leads,
+    n_classes)."""
+    from ecg_pipeline.training import train_model
+
+    model, _ = train_model(TWELVE_LEAD, kind, (inputs[fit], labels[fit]), None, verbose=0, **settings)
+    weighting = fit_lead_weighting(lead_probabilities(model, inputs[fit]), labels[fit], strength)
+    held_leads = lead_probabilities(model, inputs[held])
+    return weighting.probabilities(held_leads), aggregate_probabilities(held_leads), held_leads
+
+
 def out_of_fold_probabilities(kind: str, inputs: np.ndarray, labels: np.ndarray, settings: dict, strength: float,
                               folds: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Each image's class probabilities from a network and lead weighting fitted on the other folds:
     (lead weighting, mean of leads), each (n_images, n_classes), and the network's lead probabilities
     (n_images, n_leads, n_classes)."""
-    from sklearn.metrics import f1_score
-    from sklearn.model_selection import StratifiedKFold
-
-    from ecg_pipeline.training import train_model
-
     n_classes = len(TWELVE_LEAD_SPEC.classes)
     weighted, mean = np.zeros((len(labels), n_classes)), np.zeros((len(labels), n_classes))
     leads = np.zeros((len(labels), inputs.shape[1], n_classes))
-    started = time.time()
-    for fold, (fit, held) in enumerate(StratifiedKFold(folds, shuffle=True, random_state=0).split(inputs, labels),
-                                       start=1):
-        print(f"fold {fold}/{folds}: training on {len(fit)} images, scoring {len(held)}", flush=True)
-        model, _ = train_model(TWELVE_LEAD, kind, (inputs[fit], labels[fit]), None, verbose=0, **settings)
-        weighting = fit_lead_weighting(lead_probabilities(model, inputs[fit]), labels[fit], strength)
-        held_probs = lead_probabilities(model, inputs[held])
-        leads[held] = held_probs
-        weighted[held] = weighting.probabilities(held_probs)
-        mean[held] = aggregate_probabilities(held_probs)
-        print(f"fold {fold}: macro-F1 {f1_score(labels[held], weighted[held].argmax(1), average='macro'):.3f} "
-              f"after {time.time() - started:.0f} s", flush=True)
+    for fit, held in fold_splits(labels, folds):
+        weighted[held], mean[held], leads[held] = fold_probabilities(kind, inputs, labels, settings, strength,
+                                                                     fit, held)
     return weighted, mean, leads
 
 
+def fold_path(cache: str | Path, kind: str, run_key: str, fold: int) -> Path:
+    """Where one fold's held-out probabilities wait until every fold of the run is done."""
+    return Path(cache) / "cross_validation" / f"{TWELVE_LEAD}_{kind}_{run_key}_fold{fold}.npz"
+
+
+def saved_folds(paths: list[Path], shape: tuple[int, int]) -> tuple[np.ndarray, np.ndarray, np.ndarray, float]:
+    """The saved folds put together: every image's (lead weighting, mean of leads, lead probabilities) as in
+    ``out_of_fold_probabilities``, and the seconds the folds took. ``shape`` is (n_images, n_leads)."""
+    n_classes = len(TWELVE_LEAD_SPEC.classes)
+    weighted, mean = np.zeros((shape[0], n_classes)), np.zeros((shape[0], n_classes))
+    leads, seconds = np.zeros((*shape, n_classes)), 0.0
+    for path in paths:
+        with np.load(path) as saved:
+            held = saved["held"]
+            weighted[held], mean[held], leads[held] = saved["weighted"], saved["mean"], saved["leads"]
+            seconds += float(saved["seconds"])
+    return weighted, mean, leads, seconds
+
+
+def run_key(card: dict, sha256: np.ndarray, folds: int, settings: dict, strength: float) -> str:
+    """Identifies a cross-validation run: a fold saved for another model file, image set, fold count or setting
+    is never mixed in."""
+    text = "|".join([card.get("sha256", ""), *sorted(sha256), str(folds), repr(sorted(settings.items())),
+                     repr(strength)])
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
 def main() -> None:
+    from sklearn.metrics import f1_score
+
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--model", required=True, choices=MODEL_KINDS)
     parser.add_argument("--data", required=True, help="folder with one sub-folder per class id")
     parser.add_argument("--folds", type=int, default=3)
+    parser.add_argument("--fold", type=int, nargs="+",
+                        help="run only these folds now (1-based); each fold is saved, and the card is written "
+                             "once every fold of the run is done")
     parser.add_argument("--cache", default=".cache", help="folder for preprocessed inputs")
     args = parser.parse_args()
 
@@ -91,8 +133,30 @@ def main() -> None:
     images = attach_split(list_labelled_images(args.data, TWELVE_LEAD), read_split(TWELVE_LEAD))
     fitting = images[images.split.isin(["train", "validation"])].reset_index(drop=True)
     inputs, labels = dataset_inputs(fitting, TWELVE_LEAD, 1.0, 0, 0, args.cache)
-    started = time.time()
-    weighted, mean, leads = out_of_fold_probabilities(args.model, inputs, labels, settings, strength, args.folds)
+    key = run_key(card, fitting.sha256.to_numpy(dtype=str), args.folds, settings, strength)
+    splits = fold_splits(labels, args.folds)
+    for fold in args.fold or range(1, args.folds + 1):
+        if not 1 <= fold <= args.folds:
+            sys.exit(f"--fold {fold}: there are folds 1 to {args.folds}.")
+        path = fold_path(args.cache, args.model, key, fold)
+        if path.exists():
+            continue
+        fit, held = splits[fold - 1]
+        print(f"fold {fold}/{args.folds}: training on {len(fit)} images, scoring {len(held)}", flush=True)
+        started = time.time()
+        weighted, mean, leads = fold_probabilities(args.model, inputs, labels, settings, strength, fit, held)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        np.savez_compressed(path, held=held, weighted=weighted, mean=mean, leads=leads,
+                            seconds=time.time() - started)
+        print(f"fold {fold}: macro-F1 {f1_score(labels[held], weighted.argmax(1), average='macro'):.3f} "
+              f"in {time.time() - started:.0f} s", flush=True)
+    missing = [fold for fold in range(1, args.folds + 1) if not fold_path(args.cache, args.model, key, fold).exists()]
+    if missing:
+        print(f"Saved under {fold_path(args.cache, args.model, key, 1).parent}; still to run: "
+              + " ".join(f"--fold {fold}" for fold in missing))
+        return
+    weighted, mean, leads, seconds = saved_folds([fold_path(args.cache, args.model, key, fold)
+                                                  for fold in range(1, args.folds + 1)], inputs.shape[:2])
     np.savez_compressed(out_of_fold_path(TWELVE_LEAD, args.model), sha256=fitting.sha256.to_numpy(dtype=str),
                         labels=labels, lead_probabilities=leads.astype(np.float32))
     classes = list(TWELVE_LEAD_SPEC.classes)
@@ -105,7 +169,7 @@ def main() -> None:
         "settings": {k: list(v) if isinstance(v, tuple) else v for k, v in settings.items()},
         "lead_weighting_strength": strength,
         "macro_f1": round(macro, 4), "per_class_f1": per_class, "mean_of_leads_macro_f1": round(mean_macro, 4),
-        "seconds": round(time.time() - started, 1),
+        "seconds": round(seconds, 1),
         "run_at": datetime.now(UTC).isoformat(timespec="seconds"),
     }
     write_card(card, TWELVE_LEAD, args.model)

@@ -216,6 +216,53 @@ def test_recipe_cross_validation_scores_every_image_once_with_a_model_that_never
     np.testing.assert_allclose(leads.mean(axis=1), mean, atol=1e-6)  # the leads the fold's network scored
 
 
+def test_recipe_cross_validation_can_run_one_fold_now_and_the_rest_later(monkeypatch, tmp_path, capsys):
+    import runpy
+    import sys
+
+    import pandas as pd
+
+    from ecg_pipeline import cards
+
+    main = runpy.run_path(str(ROOT / "scripts" / "cross_validate.py"))["main"]
+    monkeypatch.setattr(cards, "MODELS_DIR", tmp_path)
+    spec = TASK_SPECS[TWELVE_LEAD]
+    n_images, folds = 12, 3
+    labels = np.arange(n_images) % len(spec.classes)
+    images = pd.DataFrame({"path": [f"{i}.png" for i in range(n_images)], "sha256": [f"{i:064d}" for i in
+                           range(n_images)], "class_id": [spec.classes[label] for label in labels], "split": "train"})
+    inputs = np.zeros((n_images, len(spec.leads), 2, 2), dtype=np.uint8)
+    write_card({"sha256": "f" * 64, "lead_weighting": {"strength": 0.1},
+                "training": {"epochs_run": 1, "batch_size": 4}}, TWELVE_LEAD, "cnn")
+    for name, stub in {"list_labelled_images": lambda *args: images, "read_split": lambda task: None,
+                       "attach_split": lambda frame, split: frame,
+                       "dataset_inputs": lambda *args: (inputs, labels)}.items():
+        monkeypatch.setitem(main.__globals__, name, stub)
+    scored = []
+
+    def right_answers(kind, inputs, labels, settings, strength, fit, held):
+        scored.append(tuple(held))
+        probabilities = np.eye(len(spec.classes))[labels[held]]
+        return probabilities, probabilities, np.repeat(probabilities[:, None], len(spec.leads), axis=1)
+
+    monkeypatch.setitem(main.__globals__, "fold_probabilities", right_answers)
+    cache = ["--cache", str(tmp_path / "cache")]
+    monkeypatch.setattr(sys, "argv", ["cross_validate.py", "--model", "cnn", "--data", ".", "--fold", "2", *cache])
+    main()
+    assert len(scored) == 1
+    assert "recipe_cross_validation" not in read_card(TWELVE_LEAD, "cnn")  # two folds still to run
+    assert "--fold 1 --fold 3" in capsys.readouterr().out
+
+    monkeypatch.setattr(sys, "argv", ["cross_validate.py", "--model", "cnn", "--data", ".", *cache])
+    main()
+    assert len(scored) == folds  # fold 2 was not trained again
+    assert sorted(index for held in scored for index in held) == list(range(n_images))
+    result = read_card(TWELVE_LEAD, "cnn")["recipe_cross_validation"]
+    assert result["folds"] == folds and result["images"] == n_images and result["macro_f1"] == 1.0
+    with np.load(cards.out_of_fold_path(TWELVE_LEAD, "cnn")) as saved:
+        assert saved["lead_probabilities"].shape == (n_images, len(spec.leads), len(spec.classes))
+
+
 def test_lead_weighting_refuses_out_of_fold_probabilities_of_other_images(monkeypatch, tmp_path):
     import runpy
 
