@@ -68,7 +68,7 @@ TWELVE_LEAD_SPEC = TaskSpec(
         "history_of_mi": "An old infarction: pathological Q waves and inverted T waves in one territory, "
         "without acute ST elevation.",
     },
-    input_shape=(64, 128),
+    input_shape=(96, 192),
     leads=LEAD_NAMES,
 )
 
