@@ -72,8 +72,8 @@ def show_lead_stages(result) -> None:
     if result.strokes_thinned:
         st.caption(f"The strokes came out {result.stroke_width:.2f} pixels wide on a lead scaled to "
                    f"{STROKE_REFERENCE_HEIGHT} rows (printouts are about {TYPICAL_STROKE_WIDTH:g}), as on a blurred "
-                   "image or one drawn with a thick pen: every lead's "
-                   "threshold was lowered to keep the darker core of the trace.")
+                   "image or one drawn with a thick pen: every lead's threshold was lowered to keep the darker core "
+                   "of the trace.")
     if result.page_sigma is not None and result.page_sigma != result.sigma:
         st.caption(f"This page has {result.px_per_mm:.2f} pixels per millimetre; the printouts the models learnt "
                    f"from have {REFERENCE_PX_PER_MM:g}. Sigma {result.sigma:g} was applied as "
