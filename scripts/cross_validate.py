@@ -22,6 +22,7 @@ import argparse
 import hashlib
 import sys
 import time
+from collections.abc import Iterable
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -71,12 +72,19 @@ def out_of_fold_probabilities(kind: str, inputs: np.ndarray, labels: np.ndarray,
     """Each image's class probabilities from a network and lead weighting fitted on the other folds:
     (lead weighting, mean of leads), each (n_images, n_classes), and the network's lead probabilities
     (n_images, n_leads, n_classes)."""
+    return assembled_folds(((held, *fold_probabilities(kind, inputs, labels, settings, strength, fit, held))
+                            for fit, held in fold_splits(labels, folds)), inputs.shape[:2])
+
+
+def assembled_folds(folds: Iterable[tuple[np.ndarray, ...]], shape: tuple[int, int],
+                    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Each fold's (held-out indices, lead weighting, mean of leads, lead probabilities) put together into
+    every image's, as ``out_of_fold_probabilities`` returns them. ``shape`` is (n_images, n_leads)."""
     n_classes = len(TWELVE_LEAD_SPEC.classes)
-    weighted, mean = np.zeros((len(labels), n_classes)), np.zeros((len(labels), n_classes))
-    leads = np.zeros((len(labels), inputs.shape[1], n_classes))
-    for fit, held in fold_splits(labels, folds):
-        weighted[held], mean[held], leads[held] = fold_probabilities(kind, inputs, labels, settings, strength,
-                                                                     fit, held)
+    weighted, mean = np.zeros((shape[0], n_classes)), np.zeros((shape[0], n_classes))
+    leads = np.zeros((*shape, n_classes))
+    for held, *probabilities in folds:
+        weighted[held], mean[held], leads[held] = probabilities
     return weighted, mean, leads
 
 
@@ -85,18 +93,10 @@ def fold_path(cache: str | Path, kind: str, run_key: str, fold: int) -> Path:
     return Path(cache) / "cross_validation" / f"{TWELVE_LEAD}_{kind}_{run_key}_fold{fold}.npz"
 
 
-def saved_folds(paths: list[Path], shape: tuple[int, int]) -> tuple[np.ndarray, np.ndarray, np.ndarray, float]:
-    """The saved folds put together: every image's (lead weighting, mean of leads, lead probabilities) as in
-    ``out_of_fold_probabilities``, and the seconds the folds took. ``shape`` is (n_images, n_leads)."""
-    n_classes = len(TWELVE_LEAD_SPEC.classes)
-    weighted, mean = np.zeros((shape[0], n_classes)), np.zeros((shape[0], n_classes))
-    leads, seconds = np.zeros((*shape, n_classes)), 0.0
-    for path in paths:
-        with np.load(path) as saved:
-            held = saved["held"]
-            weighted[held], mean[held], leads[held] = saved["weighted"], saved["mean"], saved["leads"]
-            seconds += float(saved["seconds"])
-    return weighted, mean, leads, seconds
+def saved_fold(path: Path) -> tuple[np.ndarray, ...]:
+    """A fold saved by ``main``: (held-out indices, lead weighting, mean of leads, lead probabilities, seconds)."""
+    with np.load(path) as saved:
+        return tuple(saved[name] for name in ("held", "weighted", "mean", "leads", "seconds"))
 
 
 def run_key(card: dict, sha256: np.ndarray, folds: int, settings: dict, strength: float) -> str:
@@ -135,10 +135,11 @@ def main() -> None:
     inputs, labels = dataset_inputs(fitting, TWELVE_LEAD, 1.0, 0, 0, args.cache)
     key = run_key(card, fitting.sha256.to_numpy(dtype=str), args.folds, settings, strength)
     splits = fold_splits(labels, args.folds)
+    paths = [fold_path(args.cache, args.model, key, fold) for fold in range(1, args.folds + 1)]
     for fold in args.fold or range(1, args.folds + 1):
         if not 1 <= fold <= args.folds:
             sys.exit(f"--fold {fold}: there are folds 1 to {args.folds}.")
-        path = fold_path(args.cache, args.model, key, fold)
+        path = paths[fold - 1]
         if path.exists():
             continue
         fit, held = splits[fold - 1]
@@ -150,13 +151,13 @@ def main() -> None:
                             seconds=time.time() - started)
         print(f"fold {fold}: macro-F1 {f1_score(labels[held], weighted.argmax(1), average='macro'):.3f} "
               f"in {time.time() - started:.0f} s", flush=True)
-    missing = [fold for fold in range(1, args.folds + 1) if not fold_path(args.cache, args.model, key, fold).exists()]
+    missing = [fold for fold, path in enumerate(paths, start=1) if not path.exists()]
     if missing:
-        print(f"Saved under {fold_path(args.cache, args.model, key, 1).parent}; still to run: "
-              + " ".join(f"--fold {fold}" for fold in missing))
+        print(f"Saved under {paths[0].parent}; still to run: " + " ".join(f"--fold {fold}" for fold in missing))
         return
-    weighted, mean, leads, seconds = saved_folds([fold_path(args.cache, args.model, key, fold)
-                                                  for fold in range(1, args.folds + 1)], inputs.shape[:2])
+    saved = [saved_fold(path) for path in paths]
+    weighted, mean, leads = assembled_folds((fold[:4] for fold in saved), inputs.shape[:2])
+    seconds = sum(float(fold[4]) for fold in saved)
     np.savez_compressed(out_of_fold_path(TWELVE_LEAD, args.model), sha256=fitting.sha256.to_numpy(dtype=str),
                         labels=labels, lead_probabilities=leads.astype(np.float32))
     classes = list(TWELVE_LEAD_SPEC.classes)
