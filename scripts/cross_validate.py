@@ -146,11 +146,11 @@ def main() -> None:
         print(f"fold {fold}/{args.folds}: training on {len(fit)} images, scoring {len(held)}", flush=True)
         started = time.time()
         weighted, mean, leads = fold_probabilities(args.model, inputs, labels, settings, strength, fit, held)
+        seconds = time.time() - started
         path.parent.mkdir(parents=True, exist_ok=True)
-        np.savez_compressed(path, held=held, weighted=weighted, mean=mean, leads=leads,
-                            seconds=time.time() - started)
+        np.savez_compressed(path, held=held, weighted=weighted, mean=mean, leads=leads, seconds=seconds)
         print(f"fold {fold}: macro-F1 {f1_score(labels[held], weighted.argmax(1), average='macro'):.3f} "
-              f"in {time.time() - started:.0f} s", flush=True)
+              f"in {seconds:.0f} s", flush=True)
     missing = [fold for fold, path in enumerate(paths, start=1) if not path.exists()]
     if missing:
         print(f"Saved under {paths[0].parent}; still to run: " + " ".join(f"--fold {fold}" for fold in missing))
