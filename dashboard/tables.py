@@ -48,6 +48,9 @@ def metrics_table(cards: dict[str, dict]) -> pd.DataFrame:
             "Leads combined by": evaluation.get("aggregation", MISSING),
             "Cross-validated macro-F1 of the whole recipe (network retrained per fold, train + validation)":
                 _number(card.get("recipe_cross_validation", {}).get("macro_f1"), ".3f"),
+            "The same, fold networks retrained with other seeds (run-to-run spread)": ", ".join(
+                f"seed {seed}: {run['macro_f1']:.3f}"
+                for seed, run in card.get("recipe_cross_validation_other_seeds", {}).items()) or MISSING,
             "Cross-validated macro-F1 of the lead weighting (train + validation)": _number(
                 card.get("lead_weighting", {}).get("cross_validation", {}).get("macro_f1"), ".3f"),
             "Test images": _number(evaluation.get("n_images"), "d"),

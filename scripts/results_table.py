@@ -40,8 +40,11 @@ def results_table(models_dir: str | Path | None = None) -> str:
             seconds = sum(run.get("training_seconds") or 0 for run in runs)
             cv = card.get("lead_weighting", {}).get("cross_validation")
             recipe = card.get("recipe_cross_validation")
+            reseeded = ", ".join(f"seed {seed}: {run['macro_f1']:.3f}"
+                                 for seed, run in card.get("recipe_cross_validation_other_seeds", {}).items())
             cross_validated = "; ".join(
-                ([f"whole recipe, {recipe['folds']} folds: {recipe['macro_f1']:.3f}"] if recipe else [])
+                ([f"whole recipe, {recipe['folds']} folds: {recipe['macro_f1']:.3f}"
+                  + (f" (retrained with {reseeded})" if reseeded else "")] if recipe else [])
                 + ([f"lead weighting alone: {cv['macro_f1']:.3f} (mean of leads {cv['mean_of_leads_macro_f1']:.3f})"]
                    if cv else [])) or "not run"
             lines.append(

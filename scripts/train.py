@@ -98,7 +98,8 @@ def main() -> None:
     model.save(path)
     spec = TASK_SPECS[args.task]
     card = read_card(args.task, args.model, args.out) or {}
-    for stale in ("evaluation", "robustness", "evaluated_at", "lead_weighting", "recipe_cross_validation"):
+    for stale in ("evaluation", "robustness", "evaluated_at", "lead_weighting", "recipe_cross_validation",
+                  "recipe_cross_validation_other_seeds"):
         card.pop(stale, None)  # measured on the previous model or recipe
     out_of_fold_path(args.task, args.model, args.out).unlink(missing_ok=True)  # the previous recipe's fold networks
     card.update({

@@ -216,7 +216,10 @@ def test_recipe_cross_validation_scores_every_image_once_with_a_model_that_never
     np.testing.assert_allclose(leads.mean(axis=1), mean, atol=1e-6)  # the leads the fold's network scored
 
 
-def test_recipe_cross_validation_can_run_one_fold_now_and_the_rest_later(monkeypatch, tmp_path, capsys):
+@pytest.fixture
+def stubbed_cross_validation(monkeypatch, tmp_path):
+    """``scripts/cross_validate.py``'s ``main`` on 12 stub images with a stub fold network that is always right:
+    (run with these arguments, the (held-out indices, settings) of each fold it trained)."""
     import runpy
     import sys
 
@@ -227,40 +230,65 @@ def test_recipe_cross_validation_can_run_one_fold_now_and_the_rest_later(monkeyp
     main = runpy.run_path(str(ROOT / "scripts" / "cross_validate.py"))["main"]
     monkeypatch.setattr(cards, "MODELS_DIR", tmp_path)
     spec = TASK_SPECS[TWELVE_LEAD]
-    n_images, folds = 12, 3
+    n_images = 12
     labels = np.arange(n_images) % len(spec.classes)
     images = pd.DataFrame({"path": [f"{i}.png" for i in range(n_images)], "sha256": [f"{i:064d}" for i in
                            range(n_images)], "class_id": [spec.classes[label] for label in labels], "split": "train"})
     inputs = np.zeros((n_images, len(spec.leads), 2, 2), dtype=np.uint8)
     write_card({"sha256": "f" * 64, "lead_weighting": {"strength": 0.1},
-                "training": {"epochs_run": 1, "batch_size": 4}}, TWELVE_LEAD, "cnn")
+                "training": {"epochs_run": 1, "batch_size": 4, "seed": 0}}, TWELVE_LEAD, "cnn")
     for name, stub in {"list_labelled_images": lambda *args: images, "read_split": lambda task: None,
                        "attach_split": lambda frame, split: frame,
                        "dataset_inputs": lambda *args: (inputs, labels)}.items():
         monkeypatch.setitem(main.__globals__, name, stub)
-    scored = []
+    trained = []
 
     def right_answers(kind, inputs, labels, settings, strength, fit, held):
-        scored.append(tuple(held))
+        trained.append((tuple(held), settings))
         probabilities = np.eye(len(spec.classes))[labels[held]]
         return probabilities, probabilities, np.repeat(probabilities[:, None], len(spec.leads), axis=1)
 
     monkeypatch.setitem(main.__globals__, "fold_probabilities", right_answers)
-    cache = ["--cache", str(tmp_path / "cache")]
-    monkeypatch.setattr(sys, "argv", ["cross_validate.py", "--model", "cnn", "--data", ".", "--fold", "2", *cache])
-    main()
-    assert len(scored) == 1
+
+    def run(*arguments: str):
+        monkeypatch.setattr(sys, "argv", ["cross_validate.py", "--model", "cnn", "--data", ".", *arguments,
+                                          "--cache", str(tmp_path / "cache")])
+        main()
+        return trained
+
+    return run
+
+
+def test_recipe_cross_validation_can_run_one_fold_now_and_the_rest_later(stubbed_cross_validation, capsys):
+    from ecg_pipeline import cards
+
+    spec = TASK_SPECS[TWELVE_LEAD]
+    trained = stubbed_cross_validation("--fold", "2")
+    assert len(trained) == 1
     assert "recipe_cross_validation" not in read_card(TWELVE_LEAD, "cnn")  # two folds still to run
     assert "--fold 1 --fold 3" in capsys.readouterr().out
 
-    monkeypatch.setattr(sys, "argv", ["cross_validate.py", "--model", "cnn", "--data", ".", *cache])
-    main()
-    assert len(scored) == folds  # fold 2 was not trained again
-    assert sorted(index for held in scored for index in held) == list(range(n_images))
+    trained = stubbed_cross_validation()
+    assert len(trained) == 3  # fold 2 was not trained again
+    assert sorted(index for held, _ in trained for index in held) == list(range(12))
     result = read_card(TWELVE_LEAD, "cnn")["recipe_cross_validation"]
-    assert result["folds"] == folds and result["images"] == n_images and result["macro_f1"] == 1.0
+    assert result["folds"] == 3 and result["images"] == 12 and result["macro_f1"] == 1.0
     with np.load(cards.out_of_fold_path(TWELVE_LEAD, "cnn")) as saved:
-        assert saved["lead_probabilities"].shape == (n_images, len(spec.leads), len(spec.classes))
+        assert saved["lead_probabilities"].shape == (12, len(spec.leads), len(spec.classes))
+
+
+def test_recipe_cross_validation_with_another_seed_is_stored_apart(stubbed_cross_validation):
+    from ecg_pipeline import cards
+
+    trained = stubbed_cross_validation("--seed", "7")
+    assert len(trained) == 3 and all(settings["seed"] == 7 for _, settings in trained)
+    card = read_card(TWELVE_LEAD, "cnn")
+    assert "recipe_cross_validation" not in card  # the shipped seed's figure is not replaced by another draw
+    assert card["recipe_cross_validation_other_seeds"]["7"]["macro_f1"] == 1.0
+    assert not cards.out_of_fold_path(TWELVE_LEAD, "cnn").exists()  # stacking keeps the shipped seed's folds
+    trained = stubbed_cross_validation()  # the shipped seed: new folds, not the seed-7 ones
+    assert len(trained) == 6 and all(settings["seed"] == 0 for _, settings in trained[3:])
+    assert read_card(TWELVE_LEAD, "cnn")["recipe_cross_validation"]["settings"]["seed"] == 0
 
 
 def test_lead_weighting_refuses_out_of_fold_probabilities_of_other_images(monkeypatch, tmp_path):
