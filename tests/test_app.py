@@ -74,7 +74,8 @@ def untrained_models(tmp_path_factory) -> Path:
                 "robustness": {"results": {"clean": evaluation["macro_f1"], "blur": {"mild": 0.5, "strong": 0.3}},
                                "verdict_unchanged": {"blur": {"mild": 0.9, "strong": 0.7}}},
                 "trained_at": "2026-01-01T00:00:00+00:00",
-                **({"recipe_cross_validation": {"folds": 3, "macro_f1": 0.7}}
+                **({"recipe_cross_validation": {"folds": 3, "macro_f1": 0.7},
+                    "recipe_cross_validation_other_seeds": {"1": {"folds": 3, "macro_f1": 0.65}}}
                    if (task, kind) == (TWELVE_LEAD, "cnn") else {}),
                 **({"lead_weighting": {
                     "model_sha256": sha256_of_file(path),
@@ -258,6 +259,8 @@ def test_comparison_reads_cards_and_finds_disagreements(with_models):
     assert metrics.loc["Cross-validated macro-F1 of the lead weighting (train + validation)", "CNN"] == "0.610"
     recipe_row = next(row for row in metrics.index if row.startswith("Cross-validated macro-F1 of the whole recipe"))
     assert metrics.loc[recipe_row].tolist() == ["0.700", "—"]  # only the CNN's card holds one
+    reseeded_row = next(row for row in metrics.index if "retrained with other seeds" in row)
+    assert metrics.loc[reseeded_row].tolist() == ["seed 1: 0.650", "—"]
     robustness = next(frame.value for frame in at.dataframe if "distortion" in frame.value.columns)
     blur = robustness[(robustness.distortion == "blur") & (robustness.level == "strong")].iloc[0]
     assert blur["CNN macro-F1"] == 0.3 and blur["CRNN verdicts unchanged"] == 0.7
