@@ -9,6 +9,7 @@ import zipfile
 import numpy as np
 import pandas as pd
 
+from ecg_pipeline.cards import other_seed_cross_validations
 from ecg_pipeline.constants import TASK_SPECS
 from ecg_pipeline.render import png_bytes, stage_images
 
@@ -48,9 +49,8 @@ def metrics_table(cards: dict[str, dict]) -> pd.DataFrame:
             "Leads combined by": evaluation.get("aggregation", MISSING),
             "Cross-validated macro-F1 of the whole recipe (network retrained per fold, train + validation)":
                 _number(card.get("recipe_cross_validation", {}).get("macro_f1"), ".3f"),
-            "The same, fold networks retrained with other seeds (run-to-run spread)": ", ".join(
-                f"seed {seed}: {run['macro_f1']:.3f}"
-                for seed, run in card.get("recipe_cross_validation_other_seeds", {}).items()) or MISSING,
+            "The same, fold networks retrained with other seeds (run-to-run spread)":
+                other_seed_cross_validations(card) or MISSING,
             "Cross-validated macro-F1 of the lead weighting (train + validation)": _number(
                 card.get("lead_weighting", {}).get("cross_validation", {}).get("macro_f1"), ".3f"),
             "Test images": _number(evaluation.get("n_images"), "d"),

@@ -55,3 +55,16 @@ def model_files_stamp(task: str, kind: str, models_dir: str | Path | None = None
         except FileNotFoundError:
             stamps.append(None)
     return tuple(stamps)
+
+
+def other_seed_cross_validations(card: dict) -> str:
+    """The whole recipe's cross-validated macro-F1 with fold networks of other seeds (``scripts/cross_validate.py
+    --seed``) as ``"seed 1: 0.750, seed 2: 0.781"``; ``""`` when none was run.
+
+    Examples
+    --------
+    >>> other_seed_cross_validations({"recipe_cross_validation_other_seeds": {"1": {"macro_f1": 0.75}}})
+    'seed 1: 0.750'
+    """
+    runs = card.get("recipe_cross_validation_other_seeds", {})
+    return ", ".join(f"seed {seed}: {run['macro_f1']:.3f}" for seed, run in runs.items())

@@ -14,7 +14,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from ecg_pipeline.cards import read_card  # noqa: E402
+from ecg_pipeline.cards import other_seed_cross_validations, read_card  # noqa: E402
 from ecg_pipeline.constants import MODEL_KINDS, TASK_SPECS, TASKS  # noqa: E402
 
 
@@ -40,8 +40,7 @@ def results_table(models_dir: str | Path | None = None) -> str:
             seconds = sum(run.get("training_seconds") or 0 for run in runs)
             cv = card.get("lead_weighting", {}).get("cross_validation")
             recipe = card.get("recipe_cross_validation")
-            reseeded = ", ".join(f"seed {seed}: {run['macro_f1']:.3f}"
-                                 for seed, run in card.get("recipe_cross_validation_other_seeds", {}).items())
+            reseeded = other_seed_cross_validations(card)
             cross_validated = "; ".join(
                 ([f"whole recipe, {recipe['folds']} folds: {recipe['macro_f1']:.3f}"
                   + (f" (retrained with {reseeded})" if reseeded else "")] if recipe else [])
