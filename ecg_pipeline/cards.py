@@ -5,18 +5,22 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from .constants import MEASUREMENT_KIND
 from .data import sha256_of_file
 
 MODELS_DIR = Path(__file__).resolve().parent.parent / "models"
 
 
 def model_path(task: str, kind: str, models_dir: str | Path | None = None) -> Path:
-    return Path(models_dir or MODELS_DIR) / f"{task}_{kind}.keras"
+    """The model's file: Keras for the networks, skops for the measurement model."""
+    suffix = ".skops" if kind == MEASUREMENT_KIND else ".keras"
+    return Path(models_dir or MODELS_DIR) / f"{task}_{kind}{suffix}"
 
 
 def out_of_fold_path(task: str, kind: str, models_dir: str | Path | None = None) -> Path:
-    """Lead probabilities of the training and validation images, each from a network that never saw it
-    (written by ``scripts/cross_validate.py``)."""
+    """Probabilities of the training and validation images, each from a model that never saw it: lead
+    probabilities of the networks (``scripts/cross_validate.py``), page probabilities of the measurement model
+    (``scripts/train.py --model measurements``)."""
     return Path(models_dir or MODELS_DIR) / f"{task}_{kind}_out_of_fold.npz"
 
 

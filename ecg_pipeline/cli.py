@@ -10,48 +10,23 @@ from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from .constants import MODEL_KINDS, TASK_SPECS, TASKS
+from .constants import MODEL_KINDS, TASKS
 from .data import find_images
 from .errors import EcgError
-
-BASE_COLUMNS = ["path", "task", "model", "predicted_class", "error"]
-
-
-def probability_columns(tasks: list[str]) -> list[str]:
-    """``p_<class>`` for each class id of the given tasks, in task order, without repeats."""
-    columns: list[str] = []
-    for task in tasks:
-        for class_id in TASK_SPECS[task].classes:
-            if f"p_{class_id}" not in columns:
-                columns.append(f"p_{class_id}")
-    return columns
+from .rows import error_rows, model_choice, prediction_rows, table_columns
 
 
 def predict_rows(path: Path, task: str, kinds: tuple[str, ...]) -> list[dict]:
-    """One row per model for one file; a failure becomes rows that carry its message."""
+    """The rows of one file (``rows.prediction_rows``); a failure becomes rows that carry its message."""
     from .inference import analyze
 
     try:
         result = analyze(path, task=task, models=kinds)
     except EcgError as exc:
-        return [{"path": str(path), "task": "" if task == "auto" else task, "model": kind,
-                 "predicted_class": "", "error": str(exc)} for kind in kinds]
+        return error_rows(str(path), task, kinds, str(exc))
     except Exception as exc:  # never a traceback for one bad file: report it and go on
-        return [{"path": str(path), "task": "" if task == "auto" else task, "model": kind,
-                 "predicted_class": "", "error": f"Unexpected error: {exc}"} for kind in kinds]
-    rows = []
-    for kind in kinds:
-        row = {"path": str(path), "task": result.task, "model": kind, "predicted_class": "", "error": ""}
-        if kind in result.model_errors:
-            row["error"] = result.model_errors[kind]
-        else:
-            aggregate = result.aggregate.loc[kind]
-            row["predicted_class"] = aggregate["predicted_class"]
-            row.update({f"p_{c}": round(float(aggregate[c]), 6) for c in result.classes})
-        if result.pipeline.warnings and not row["error"]:
-            row["warning"] = " ".join(result.pipeline.warnings)
-        rows.append(row)
-    return rows
+        return error_rows(str(path), task, kinds, f"Unexpected error: {exc}")
+    return prediction_rows(str(path), result, kinds)
 
 
 def predict_files(files: list[Path], task: str, kinds: tuple[str, ...],
@@ -72,37 +47,32 @@ def predict_files(files: list[Path], task: str, kinds: tuple[str, ...],
 def command_predict(args: argparse.Namespace) -> int:
     import csv
 
-    kinds = MODEL_KINDS if args.model == "both" else (args.model,)
+    kinds = model_choice(args.model)
     files: list[Path] = []
     rows: list[dict] = []
     for raw in args.paths:
         path = Path(raw)
         if not path.exists():
-            rows.extend({"path": raw, "task": "", "model": kind, "predicted_class": "",
-                         "error": "No such file or folder."} for kind in kinds)
+            rows.extend(error_rows(raw, "", kinds, "No such file or folder."))
             continue
         found = find_images(path)
         if path.is_dir() and not found:
-            rows.extend({"path": raw, "task": "", "model": kind, "predicted_class": "",
-                         "error": "No image files in this folder."} for kind in kinds)
+            rows.extend(error_rows(raw, "", kinds, "No image files in this folder."))
         files.extend(found)
     for number, (path, file_rows) in enumerate(zip(files, predict_files(files, args.task, kinds, args.workers),
                                                    strict=True), start=1):
         rows.extend(file_rows)
         if args.progress:
             print(f"[{number}/{len(files)}] {path}", file=sys.stderr)
-    tasks = list(TASKS) if args.task == "auto" else [args.task]
-    used = [t for t in tasks if any(r.get("task") == t for r in rows)] or tasks
-    columns = BASE_COLUMNS + probability_columns(used)
+    columns = table_columns(rows, args.task)
     if args.format == "json":
-        json.dump([{k: r.get(k, "") for k in [*columns, "warning"] if k in r or k in columns} for r in rows],
-                  sys.stdout, indent=1)
+        json.dump([{k: r.get(k, "") for k in columns} for r in rows], sys.stdout, indent=1)
         print()
     else:
         writer = csv.DictWriter(sys.stdout, fieldnames=columns, extrasaction="ignore", lineterminator="\n")
         writer.writeheader()
         writer.writerows(rows)
-    return 0 if rows and all(not r["error"] for r in rows) else 1
+    return 0 if rows and all(not r.get("error") for r in rows) else 1
 
 
 def command_stages(args: argparse.Namespace) -> int:
@@ -125,12 +95,14 @@ def command_stages(args: argparse.Namespace) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m ecg_pipeline",
-                                     description="ECG image pipeline: stages and CNN / CRNN predictions.")
+                                     description="ECG image pipeline: stages and predictions of the CNN, "
+                                                 "the CRNN and the measurement model.")
     sub = parser.add_subparsers(dest="command", required=True)
     predict = sub.add_parser("predict", help="classify images (files or folders, searched recursively)")
     predict.add_argument("paths", nargs="+", metavar="PATH")
     predict.add_argument("--task", choices=["auto", *TASKS], default="auto")
-    predict.add_argument("--model", choices=[*MODEL_KINDS, "both"], default="both")
+    predict.add_argument("--model", choices=[*MODEL_KINDS, "both", "all"], default="all",
+                         help="one model, both networks, or all (the default): the networks and the measurement model")
     predict.add_argument("--format", choices=["csv", "json"], default="csv")
     predict.add_argument("--progress", action="store_true", help="report each file on stderr")
     predict.add_argument("--workers", type=int, default=None,

@@ -23,15 +23,52 @@ PAPER_SPEED_MM_PER_S = 25.0
 GAIN_MM_PER_MV = 10.0
 LEAD_SECONDS = 2.5
 RHYTHM_SECONDS = 10.0
+#: Sampling rate the digitized leads are measured at (the PhysioNet Challenge's 500 Hz).
+MEASUREMENT_FS = 500.0
 #: Scale of the printouts the models learnt from: every shared printout is 2213 px wide and measures
 #: 7.87 px per mm (a lead column's width over its 62.5 mm). The pipeline's smoothing is set at this scale.
 REFERENCE_PX_PER_MM = 7.87
+
+#: The leads facing each wall of the left ventricle.
+TERRITORY_LEADS: dict[str, tuple[str, ...]] = {
+    "anterior": ("V1", "V2", "V3", "V4"),
+    "inferior": ("II", "III", "aVF"),
+    "lateral": ("I", "aVL", "V5", "V6"),
+}
+#: Leads in the order of the heart's planes (Cabrera order for the limb leads, with aVR reversed), in which
+#: neighbours are "contiguous" for the ST-elevation criterion.
+CONTIGUOUS_LEADS: tuple[tuple[str, ...], ...] = (
+    ("aVL", "I", "aVR", "II", "aVF", "III"),
+    ("V1", "V2", "V3", "V4", "V5", "V6"),
+)
+
+# --- Standard criteria of the 12-lead ECG (Fourth Universal Definition of Myocardial Infarction) ---------
+#: ST elevation at the J point in two contiguous leads, in mV; V2-V3 have a higher threshold.
+ST_ELEVATION_MV = 0.1
+ST_ELEVATION_V2_V3_MV = 0.2
+#: New horizontal or down-sloping ST depression, in mV.
+ST_DEPRESSION_MV = 0.05
+#: A Q wave is pathological when at least this deep (mV), and at least this wide (ms) or at least this share of
+#: the R wave.
+PATHOLOGICAL_Q_MIN_MV = 0.1
+PATHOLOGICAL_Q_MS = 40.0
+PATHOLOGICAL_Q_SHARE = 0.25
+#: T inversion: a negative T wave at least this deep, in mV.
+T_INVERSION_MV = 0.1
+#: A QRS at least this long (ms) is wide (bundle branch block, ventricular beats).
+WIDE_QRS_MS = 120.0
 
 # --- Tasks and classes ----------------------------------------------------------------------------
 TWELVE_LEAD = "twelve_lead"
 BEAT = "beat"
 TASKS: tuple[str, ...] = (TWELVE_LEAD, BEAT)
-MODEL_KINDS: tuple[str, ...] = ("cnn", "crnn")
+#: The networks, which read the lead images.
+NETWORK_KINDS: tuple[str, ...] = ("cnn", "crnn")
+#: The model that reads the clinical measurements of a digitized 12-lead page.
+MEASUREMENT_KIND = "measurements"
+MODEL_KINDS: tuple[str, ...] = (*NETWORK_KINDS, MEASUREMENT_KIND)
+#: How each model is named on screen and in messages.
+MODEL_TITLES: dict[str, str] = {"cnn": "CNN", "crnn": "CRNN", MEASUREMENT_KIND: "Measurement model"}
 
 
 @dataclass(frozen=True)
@@ -46,6 +83,8 @@ class TaskSpec:
     #: (height, width) of one lead image given to a model.
     input_shape: tuple[int, int]
     leads: tuple[str, ...]
+    #: The models this task has, in the order they are shown.
+    model_kinds: tuple[str, ...] = NETWORK_KINDS
 
 
 TWELVE_LEAD_SPEC = TaskSpec(
@@ -70,6 +109,7 @@ TWELVE_LEAD_SPEC = TaskSpec(
     },
     input_shape=(96, 192),
     leads=LEAD_NAMES,
+    model_kinds=MODEL_KINDS,
 )
 
 BEAT_SPEC = TaskSpec(

@@ -23,33 +23,102 @@ class Trace:
     seconds: np.ndarray
     millivolts: np.ndarray
     px_per_mm: float
+    #: Columns where ink was found; the others were interpolated (all True when not given).
+    measured: np.ndarray | None = None
+
+
+#: Outer share of a lead's columns where a separator bar left by the lead box can stand.
+EDGE_SHARE = 0.03
+#: A stroke taller than this share of the lead's height, in those columns, is a bar, not trace.
+BAR_HEIGHT_SHARE = 0.3
+
+
+def ink_runs(binary: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Every vertical run of ink in a binary image: its column, first row and last row (inclusive).
+
+    Examples
+    --------
+    >>> lead = np.zeros((6, 2), bool); lead[1:3, 0] = True; lead[4, 0] = True; lead[0, 1] = True
+    >>> [a.tolist() for a in ink_runs(lead)]
+    [[0, 0, 1], [1, 4, 0], [2, 4, 0]]
+    """
+    padded = np.zeros((binary.shape[0] + 2, binary.shape[1]), np.int8)
+    padded[1:-1] = np.asarray(binary, bool)
+    steps = np.diff(padded, axis=0)
+    start_rows, start_cols = np.nonzero(steps == 1)
+    end_rows, end_cols = np.nonzero(steps == -1)
+    # np.nonzero walks row by row; runs are wanted column by column, top to bottom.
+    starts = np.lexsort((start_rows, start_cols))
+    ends = np.lexsort((end_rows, end_cols))
+    return start_cols[starts], start_rows[starts], end_rows[ends] - 1
 
 
 def trace_rows(binary: np.ndarray) -> np.ndarray:
-    """Row of the trace in every column of a binary lead (NaN where a column has no ink).
+    """Row of the trace in every column of a binary lead (NaN where a column has no trace).
 
-    Where a column holds several strokes (a steep QRS, a label), the one nearest the previous column's
-    row is kept, so the line is followed rather than jumped across.
+    The trace is followed from a column where it is alone on the lead's baseline, outwards both ways:
+    where a column holds several strokes (a steep QRS, a lead label, a neighbour's tall R wave) the one
+    nearest the previous column's row is kept, so the line is followed rather than jumped across, and a
+    label printed above the start of the trace is passed over. A stroke taller than ``BAR_HEIGHT_SHARE``
+    of the lead in its outer ``EDGE_SHARE`` columns is a separator bar, not trace.
+
+    Examples
+    --------
+    >>> lead = np.zeros((40, 60), bool); lead[30, :] = True; lead[5:9, 2:6] = True  # a label above the start
+    >>> rows = trace_rows(lead)
+    >>> float(rows[3]), float(rows[40])
+    (30.0, 30.0)
     """
-    columns = np.ascontiguousarray(np.asarray(binary, bool).T)  # one column per row: fast to scan
-    rows = np.full(len(columns), np.nan)
-    previous = None
-    for x, column in enumerate(columns):
-        ys = np.flatnonzero(column)
-        n = ys.size
-        if n == 0:
-            continue
-        breaks = np.flatnonzero(np.diff(ys) > 1) + 1 if previous is not None and n > 1 else ()
-        if len(breaks) == 0:
-            rows[x] = (ys[(n - 1) // 2] + ys[n // 2]) / 2.0  # the median of sorted rows
-        else:
-            # the column holds runs of ink: take the run nearest the previous row (a run's mean is its middle)
-            first = ys[np.concatenate(([0], breaks))]
-            last = ys[np.concatenate((breaks - 1, [n - 1]))]
-            nearest = int(np.argmin(np.minimum(np.abs(first - previous), np.abs(last - previous))))
-            rows[x] = (first[nearest] + last[nearest]) / 2.0
-        previous = rows[x]
-    return rows
+    height, width = binary.shape
+    rows = np.full(width, np.nan)
+    columns, firsts, lasts = ink_runs(binary)
+    if columns.size == 0:
+        return rows
+    bounds = np.searchsorted(columns, np.arange(width + 1))
+    runs_in = np.diff(bounds)
+    single = np.flatnonzero((runs_in == 1) & (np.arange(width) > 0.15 * width) & (np.arange(width) < 0.85 * width))
+    if single.size == 0:
+        single = np.flatnonzero(runs_in >= 1)
+    single_rows = (firsts[bounds[single]] + lasts[bounds[single]]) / 2.0
+    baseline = np.median(single_rows)
+    anchor = int(single[np.argmin(np.abs(single_rows - baseline) + 1e-3 * np.abs(single - width / 2))])
+    edge = max(1, int(EDGE_SHARE * width))
+    tops, bottoms = np.full(width, np.nan), np.full(width, np.nan)
+    for direction in (1, -1):
+        previous = None
+        stop = width if direction == 1 else -1
+        for x in range(anchor, stop, direction):
+            lo, hi = bounds[x], bounds[x + 1]
+            if lo == hi:
+                continue
+            first, last = firsts[lo:hi], lasts[lo:hi]
+            if previous is None or hi - lo == 1:
+                nearest = 0 if hi - lo == 1 else int(np.argmin(np.abs((first + last) / 2.0 - baseline)))
+            else:
+                nearest = int(np.argmin(np.minimum(np.abs(first - previous), np.abs(last - previous))))
+            top, bottom = first[nearest], last[nearest]
+            if (x < edge or x >= width - edge) and bottom - top > BAR_HEIGHT_SHARE * height:
+                continue
+            rows[x], tops[x], bottoms[x] = (top + bottom) / 2.0, top, bottom
+            previous = rows[x]
+    return _apexes(rows, tops, bottoms, float(np.median(lasts[bounds[single]] - firsts[bounds[single]])) + 1.0)
+
+
+def _apexes(rows: np.ndarray, tops: np.ndarray, bottoms: np.ndarray, stroke: float) -> np.ndarray:
+    """Rows at the tips of sharp peaks and troughs, where one column holds both sides of the spike: there the
+    trace is at the run's far end, not its middle (which would cut an R wave's height by half)."""
+    def shifted(values: np.ndarray, step: int) -> np.ndarray:
+        out = np.roll(values, step)
+        out[0 if step > 0 else -1] = np.nan
+        return np.where(np.isnan(out), values, out)
+
+    tall = bottoms - tops + 1.0 > 2.0 * stroke
+    peak = tall & (tops <= shifted(tops, 1)) & (tops <= shifted(tops, -1))
+    trough = tall & ~peak & (bottoms >= shifted(bottoms, 1)) & (bottoms >= shifted(bottoms, -1))
+    out = rows.copy()
+    out[peak] = tops[peak] + stroke / 2.0
+    out[trough] = bottoms[trough] - stroke / 2.0
+    return out
 
 
 def digitize_lead(binary: np.ndarray, px_per_mm: float) -> Trace:
@@ -84,7 +153,7 @@ def digitize_lead(binary: np.ndarray, px_per_mm: float) -> Trace:
     baseline = float(np.median(rows))
     millivolts = (baseline - rows) / (px_per_mm * GAIN_MM_PER_MV)
     seconds = x / (px_per_mm * PAPER_SPEED_MM_PER_S)
-    return Trace(seconds=seconds, millivolts=millivolts, px_per_mm=px_per_mm)
+    return Trace(seconds=seconds, millivolts=millivolts, px_per_mm=px_per_mm, measured=valid)
 
 
 def px_per_mm_from_column(column_width_px: float) -> float:

@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .constants import TASK_SPECS
+from .constants import TASK_SPECS, TWELVE_LEAD
 from .distortions import random_distortion
 from .loading import load_image
 from .pipeline import run_pipeline
@@ -74,3 +74,49 @@ def dataset_inputs(frame: pd.DataFrame, task: str, sigma: float = 1.0, copies: i
         cache.parent.mkdir(parents=True, exist_ok=True)
         np.savez(cache, inputs=inputs, labels=labels_array)
     return inputs, labels_array
+
+
+def page_measurements(path: str, sigma: float = 1.0) -> dict[str, float]:
+    """The clinical measurements of one 12-lead page as a flat row (``Measurements.features()``)."""
+    from .measure import measure_page
+
+    return measure_page(run_pipeline(load_image(path), task=TWELVE_LEAD, sigma=sigma)).features()
+
+
+def _measurement_job(args: tuple[str, float]) -> dict[str, float]:
+    return page_measurements(*args)
+
+
+def dataset_measurements(frame: pd.DataFrame, sigma: float = 1.0, cache_dir: str | Path | None = None,
+                         workers: int = 2, progress: bool = True) -> tuple[np.ndarray, np.ndarray, list[str]]:
+    """Measurements and class indices of every 12-lead page in ``frame`` (``path``, ``class``, ``sha256``).
+
+    Returns
+    -------
+    features : ndarray (n_images, n_features), NaN where a value could not be measured
+    labels : ndarray (n_images,) int
+    names : list of str, the columns of ``features``
+    """
+    from .measure import feature_names
+    from .measurement_model import feature_matrix
+
+    spec = TASK_SPECS[TWELVE_LEAD]
+    names = feature_names()
+    key = hashlib.sha256(("|".join(sorted(frame["sha256"])) + f"|{sigma}|" + "|".join(names)).encode()).hexdigest()[:16]
+    cache = Path(cache_dir) / f"measurements_{key}.npz" if cache_dir else None
+    labels = np.array([spec.classes.index(c) for c in frame["class"]], dtype=np.int64)
+    if cache is not None and cache.exists():
+        stored = np.load(cache)
+        order = {h: i for i, h in enumerate(stored["sha256"])}
+        return stored["features"][[order[h] for h in frame["sha256"]]], labels, names
+    with ProcessPoolExecutor(max_workers=workers) as pool:
+        rows = pool.map(_measurement_job, [(path, sigma) for path in frame["path"]], chunksize=4)
+        if progress:
+            from tqdm import tqdm
+
+            rows = tqdm(rows, total=len(frame), desc="measuring pages", unit="img")
+        features = feature_matrix(list(rows), names)
+    if cache is not None:
+        cache.parent.mkdir(parents=True, exist_ok=True)
+        np.savez(cache, features=features, sha256=np.asarray(frame["sha256"]))
+    return features, labels, names

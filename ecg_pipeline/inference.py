@@ -12,11 +12,13 @@ import pandas as pd
 from . import tf_quiet  # noqa: F401  (must precede TensorFlow)
 from .aggregation import AGGREGATION_METHOD, WEIGHTED_AGGREGATION_METHOD, LeadWeighting, aggregate_probabilities
 from .cards import card_path, model_files_stamp, model_path, read_card
-from .constants import MODEL_KINDS, TASK_SPECS
+from .constants import MEASUREMENT_KIND, MODEL_KINDS, MODEL_TITLES, NETWORK_KINDS, TASK_SPECS
 from .data import sha256_of_file
 from .errors import ModelUnavailableError
 from .loading import ImageSource
+from .measure import Measurements, measure_page
 from .pipeline import PipelineResult, run_pipeline
+from .verdict import Verdict, VerdictRule, combine, read_rule
 
 
 class LoadedModel:
@@ -61,8 +63,41 @@ class LoadedModel:
         return aggregate_probabilities(lead_probabilities)
 
 
-_cache: dict[tuple[str, str, str], tuple[tuple, LoadedModel]] = {}
+class MeasurementModel:
+    """The measurement model (a scikit-learn classifier of a page's measurements) with its card."""
+
+    aggregation = "clinical measurements of the digitized trace"
+
+    def __init__(self, task: str, kind: str, model, card: dict):
+        self.task, self.kind, self.model, self.card = task, kind, model, card
+        self.feature_names: list[str] = list(card["features"])
+        self.weighting = None
+
+    def features(self, measurements) -> np.ndarray:
+        """One page's measurements as the model's input row (1, n_features)."""
+        from .measurement_model import feature_matrix
+
+        return feature_matrix([measurements.features()], self.feature_names)
+
+    def predict_page(self, measurements) -> np.ndarray:
+        """Class probabilities of one measured page: (n_classes,)."""
+        return np.asarray(self.model.predict_proba(self.features(measurements))[0], dtype=np.float64)
+
+    def contributions(self, measurements, class_index: int) -> pd.DataFrame:
+        """What each measurement added to the page's probability of ``class_index`` (see
+        ``measurement_model.contributions``)."""
+        from .measurement_model import contributions
+
+        return contributions(self.model, self.features(measurements)[0], self.feature_names, class_index)
+
+
+_cache: dict[tuple[str, str, str], tuple[tuple, LoadedModel | MeasurementModel]] = {}
 _cache_lock = threading.Lock()
+
+
+def title(kind: str) -> str:
+    """How a model is named for a person: "CNN", "CRNN", "Measurement model"."""
+    return MODEL_TITLES.get(kind, kind)
 
 
 def training_command(task: str, kind: str) -> str:
@@ -70,7 +105,7 @@ def training_command(task: str, kind: str) -> str:
     return f"python scripts/train.py --task {task} --model {kind} --data ../shared/data/{folder}"
 
 
-def load_model(task: str, kind: str, models_dir: str | Path | None = None) -> LoadedModel:
+def load_model(task: str, kind: str, models_dir: str | Path | None = None) -> LoadedModel | MeasurementModel:
     """Load (once) the model of ``task`` and ``kind`` after checking its file against its card.
 
     Raises
@@ -89,30 +124,37 @@ def load_model(task: str, kind: str, models_dir: str | Path | None = None) -> Lo
         card = read_card(task, kind, models_dir)
         if not path.exists() or card is None:
             raise ModelUnavailableError(
-                f"No trained {kind.upper()} model for {TASK_SPECS[task].title}s ({path.name} and its card "
+                f"No trained {title(kind)} for {TASK_SPECS[task].title}s ({path.name} and its card "
                 f"are needed in {path.parent}). Train it with: {training_command(task, kind)}"
             )
         if sha256_of_file(path) != card.get("sha256"):
             raise ModelUnavailableError(
-                f"The {kind.upper()} model file {path.name} does not match the SHA-256 in its card "
+                f"The {title(kind)} file {path.name} does not match the SHA-256 in its card "
                 f"{card_path(task, kind, models_dir).name}: it is corrupted or was replaced. Retrain it "
                 f"with: {training_command(task, kind)} and then scripts/evaluate.py"
             )
-        import keras
-
         try:
-            model = keras.saving.load_model(path, compile=False)
+            loaded = _read_model(task, kind, path, card)
         except Exception as exc:  # any unreadable file is the same problem for the user
-            raise ModelUnavailableError(f"The {kind.upper()} model file {path.name} cannot be read ({exc}).") from exc
-        loaded = LoadedModel(task, kind, model, card)
+            raise ModelUnavailableError(f"The {title(kind)} file {path.name} cannot be read ({exc}).") from exc
         _cache[key] = (stamp, loaded)
         return loaded
 
 
+def _read_model(task: str, kind: str, path: Path, card: dict) -> LoadedModel | MeasurementModel:
+    if kind == MEASUREMENT_KIND:
+        from .measurement_model import load_classifier
+
+        return MeasurementModel(task, kind, load_classifier(path), card)
+    import keras
+
+    return LoadedModel(task, kind, keras.saving.load_model(path, compile=False), card)
+
+
 def available_models(task: str, models_dir: str | Path | None = None) -> dict[str, str | None]:
-    """For each model kind: ``None`` when it loads, else the reason it does not."""
+    """For each model kind of the task: ``None`` when it loads, else the reason it does not."""
     status: dict[str, str | None] = {}
-    for kind in MODEL_KINDS:
+    for kind in TASK_SPECS[task].model_kinds:
         try:
             load_model(task, kind, models_dir)
             status[kind] = None
@@ -124,13 +166,13 @@ def available_models(task: str, models_dir: str | Path | None = None) -> dict[st
 def aggregation_name(methods: dict[str, str]) -> str:
     """One name for the models' aggregation methods: the method, or each model's when they differ."""
     if len(set(methods.values())) > 1:
-        return "; ".join(f"{kind.upper()}: {method}" for kind, method in methods.items())
+        return "; ".join(f"{title(kind)}: {method}" for kind, method in methods.items())
     return next(iter(methods.values()), AGGREGATION_METHOD)
 
 
 @dataclass
 class AnalysisResult:
-    """What ``analyze`` found: the pipeline's stages and each model's probabilities."""
+    """What ``analyze`` found: the pipeline's stages, the page's measurements and each model's probabilities."""
 
     pipeline: PipelineResult
     per_lead: pd.DataFrame
@@ -142,25 +184,46 @@ class AnalysisResult:
     #: What each lead added to each class's score, for the models that combine their leads with a lead weighting
     #: (model, lead, one column per class); empty when none does.
     lead_contributions: pd.DataFrame = field(default_factory=pd.DataFrame)
+    #: The clinical measurements of a 12-lead page (``None`` for a beat, or when the measurement model was not
+    #: asked for).
+    measurements: Measurements | None = None
+    #: What each measurement added to the measurement model's verdict (``measurement_model.contributions``).
+    measurement_contributions: pd.DataFrame = field(default_factory=pd.DataFrame)
+    rule: VerdictRule | None = None
 
     @property
     def models(self) -> list[str]:
         return list(self.aggregate.index)
 
-    def verdict(self) -> dict:
-        """The combined verdict: the class with the highest mean probability over the models,
-        its confidence, and whether the models agree."""
-        if self.aggregate.empty:
-            return {"predicted_class": None, "confidence": None, "models_agree": None}
-        mean = self.aggregate[self.classes].mean(axis=0)
-        predicted = self.aggregate["predicted_class"]
-        return {"predicted_class": str(mean.idxmax()), "confidence": float(mean.max()),
-                "models_agree": bool(predicted.nunique() == 1)}
+    @property
+    def networks(self) -> list[str]:
+        """The models that ran and read the lead images (they have per-lead probabilities)."""
+        return [kind for kind in self.models if kind in NETWORK_KINDS]
+
+    def verdict(self) -> Verdict:
+        """The headline verdict: the verdict rule's combination when the models agree; when they disagree, no
+        single class (see ``verdict.combine``)."""
+        return combine(self.aggregate, self.classes, self.rule)
 
     def lead_probabilities(self, model: str) -> pd.DataFrame:
-        """Leads x classes table of one model."""
+        """Leads x classes table of one network."""
         table = self.per_lead[self.per_lead["model"] == model]
         return table.set_index("lead")[self.classes]
+
+
+def _run_network(model: LoadedModel, pipeline: PipelineResult, classes: list[str]) -> tuple[np.ndarray, list]:
+    """A network's page probabilities, and its per-lead and lead-contribution frames."""
+    probs = model.predict(pipeline.model_inputs)
+    frame = pd.DataFrame(probs, columns=classes)
+    frame.insert(0, "lead", pipeline.lead_names)
+    frame.insert(0, "model", model.kind)
+    frames = [frame, None]
+    if model.weighting is not None:
+        contributions = pd.DataFrame(model.weighting.lead_contributions(probs), columns=classes)
+        contributions.insert(0, "lead", pipeline.lead_names)
+        contributions.insert(0, "model", model.kind)
+        frames[1] = contributions
+    return model.aggregate(probs), frames
 
 
 def analyze(image: ImageSource | PipelineResult, task: str = "twelve_lead",
@@ -172,15 +235,15 @@ def analyze(image: ImageSource | PipelineResult, task: str = "twelve_lead",
     ----------
     image : bytes, path, file-like, ndarray, or a ``PipelineResult`` already computed
     task : {"twelve_lead", "beat", "auto"}
-    models : model kinds to run ("cnn", "crnn")
+    models : model kinds to run ("cnn", "crnn", "measurements"); those the task does not have are skipped
     sigma, threshold : see ``run_pipeline``
 
     Returns
     -------
     AnalysisResult
         ``.pipeline``, ``.per_lead`` (model, lead, one column per class), ``.aggregate`` (indexed by
-        model: one column per class and ``predicted_class``), ``.aggregation``. A model that cannot be
-        loaded is left out and its reason is in ``.model_errors``.
+        model: one column per class and ``predicted_class``), ``.aggregation``, ``.measurements``. A model that
+        cannot be loaded, or a page that cannot be measured, is left out with its reason in ``.model_errors``.
 
     Examples
     --------
@@ -191,26 +254,27 @@ def analyze(image: ImageSource | PipelineResult, task: str = "twelve_lead",
     pipeline = image if isinstance(image, PipelineResult) else run_pipeline(image, task, sigma, threshold)
     spec = TASK_SPECS[pipeline.task]
     classes = list(spec.classes)
-    inputs = pipeline.model_inputs
     per_lead_frames, contribution_frames, aggregate_rows, errors, methods = [], [], {}, {}, {}
-    for kind in models:
+    measurements, measurement_contributions = None, pd.DataFrame()
+    for kind in (k for k in models if k in spec.model_kinds):
         try:
             model = load_model(pipeline.task, kind, models_dir)
         except ModelUnavailableError as exc:
             errors[kind] = str(exc)
             continue
-        probs = model.predict(inputs)
-        frame = pd.DataFrame(probs, columns=classes)
-        frame.insert(0, "lead", pipeline.lead_names)
-        frame.insert(0, "model", kind)
-        per_lead_frames.append(frame)
-        combined = model.aggregate(probs)
+        if kind == MEASUREMENT_KIND:
+            measurements = measure_page(pipeline)
+            if not measurements.measurable:
+                errors[kind] = f"No measurement verdict: {measurements.missing['page']}."
+                continue
+            combined = model.predict_page(measurements)
+            measurement_contributions = model.contributions(measurements, int(np.argmax(combined)))
+        else:
+            combined, (frame, contributions) = _run_network(model, pipeline, classes)
+            per_lead_frames.append(frame)
+            if contributions is not None:
+                contribution_frames.append(contributions)
         methods[kind] = model.aggregation
-        if model.weighting is not None:
-            contributions = pd.DataFrame(model.weighting.lead_contributions(probs), columns=classes)
-            contributions.insert(0, "lead", pipeline.lead_names)
-            contributions.insert(0, "model", kind)
-            contribution_frames.append(contributions)
         aggregate_rows[kind] = {**dict(zip(classes, combined, strict=True)),
                                 "predicted_class": classes[int(np.argmax(combined))]}
     per_lead = (pd.concat(per_lead_frames, ignore_index=True) if per_lead_frames
@@ -221,4 +285,6 @@ def analyze(image: ImageSource | PipelineResult, task: str = "twelve_lead",
                           aggregation=aggregation_name(methods), task=pipeline.task, classes=classes,
                           model_errors=errors,
                           lead_contributions=(pd.concat(contribution_frames, ignore_index=True)
-                                              if contribution_frames else pd.DataFrame()))
+                                              if contribution_frames else pd.DataFrame()),
+                          measurements=measurements, measurement_contributions=measurement_contributions,
+                          rule=read_rule(pipeline.task, models_dir))

@@ -43,6 +43,9 @@ class Layout:
         x of the separator bars between columns (empty when none were found).
     column_width : float
         Width of one lead column (``LEAD_SECONDS`` of trace) in pixels of the page: the page's scale.
+    trace_left : float
+        x where the first column, and the rhythm strip, start: time 0 of the page's clock. The lead boxes
+        start a little to its right, clear of the bars.
     confidence : float
         0 (no 12-lead structure found, template used) to 1 (every cue found and consistent).
     warnings : list of str
@@ -54,6 +57,7 @@ class Layout:
     row_centres: list[float]
     separators: list[float]
     column_width: float
+    trace_left: float
     confidence: float
     warnings: list[str] = field(default_factory=list)
 
@@ -333,6 +337,7 @@ def detect_layout(gray: np.ndarray, rgb: np.ndarray | None = None) -> Layout:
         row_centres=[r * inv for r in rows],
         separators=[s * inv for s in separators],
         column_width=column_width * inv,
+        trace_left=left * inv,
         confidence=float(np.clip(confidence, 0.0, 1.0)),
         warnings=warnings,
     )

@@ -405,7 +405,8 @@ def describe_record(ecg_class: str, seed: int) -> str:
 
 
 def simulate_twelve_lead(ecg_class: str, duration_s: float = RHYTHM_SECONDS, fs: int = 500, seed: int = 0,
-                         heart_rate: float | None = None) -> dict[str, np.ndarray]:
+                         heart_rate: float | None = None, extra_waves: tuple[Wave, ...] = ()
+                         ) -> dict[str, np.ndarray]:
     """Simulate a 12-lead ECG with the typical features of one class.
 
     Parameters
@@ -423,6 +424,9 @@ def simulate_twelve_lead(ecg_class: str, duration_s: float = RHYTHM_SECONDS, fs:
         Makes the record reproducible; its parity picks the variant (``describe_record``).
     heart_rate : float, optional
         Mean rate in bpm (class-typical when omitted).
+    extra_waves : tuple of Wave
+        Waves added to every beat, so that a test can draw a known feature (an ST shift of a set height, a
+        Q wave in chosen leads).
 
     Returns
     -------
@@ -435,13 +439,14 @@ def simulate_twelve_lead(ecg_class: str, duration_s: float = RHYTHM_SECONDS, fs:
     >>> len(ecg), ecg["II"].shape
     (13, (5000,))
     """
-    signals, _ = _simulate(ecg_class, duration_s, fs, seed, heart_rate)
+    signals, _ = _simulate(ecg_class, duration_s, fs, seed, heart_rate, extra_waves)
     return signals
 
 
-def _simulate(ecg_class: str, duration_s: float, fs: int, seed: int, heart_rate: float | None
-              ) -> tuple[dict[str, np.ndarray], float]:
+def _simulate(ecg_class: str, duration_s: float, fs: int, seed: int, heart_rate: float | None,
+              extra_waves: tuple[Wave, ...] = ()) -> tuple[dict[str, np.ndarray], float]:
     beats, extras = beat_schedule(ecg_class, duration_s, seed, heart_rate)
+    beats = [Beat(beat.time, beat.waves + tuple(extra_waves)) for beat in beats]
     # A second generator keeps the noise from shifting when the beat model draws more numbers.
     rng = np.random.default_rng([seed, 1])
     n = int(round(duration_s * fs))
@@ -602,8 +607,8 @@ def _draw_traces(page: np.ndarray, scale: _PageScale, signals: dict[str, np.ndar
 
 
 def render_twelve_lead_page(ecg_class: str, seed: int = 0, width: int = REFERENCE_PAGE_SIZE[0],
-                            height: int = REFERENCE_PAGE_SIZE[1], heart_rate: float | None = None
-                            ) -> np.ndarray:
+                            height: int = REFERENCE_PAGE_SIZE[1], heart_rate: float | None = None,
+                            extra_waves: tuple[Wave, ...] = ()) -> np.ndarray:
     """Draw a 12-lead report page (3 x 4 leads of 2.5 s and a 10 s rhythm strip) for one class.
 
     Parameters
@@ -616,6 +621,8 @@ def render_twelve_lead_page(ecg_class: str, seed: int = 0, width: int = REFERENC
         Size of the page in pixels; the layout scales with it.
     heart_rate : float, optional
         Mean rate in bpm; class-typical when omitted. The footer prints the rate of the drawn beats.
+    extra_waves : tuple of Wave
+        Waves added to every beat (see ``simulate_twelve_lead``).
 
     Returns
     -------
@@ -630,7 +637,7 @@ def render_twelve_lead_page(ecg_class: str, seed: int = 0, width: int = REFERENC
     if width < 200 or height < 150:
         raise ValueError(f"A page of {width} x {height} px is too small to draw.")
     fs = 500
-    signals, rate = _simulate(ecg_class, RHYTHM_SECONDS, fs, seed, heart_rate)
+    signals, rate = _simulate(ecg_class, RHYTHM_SECONDS, fs, seed, heart_rate, extra_waves)
     rng = np.random.default_rng([seed, 2])
     scale = _PageScale(width / REFERENCE_PAGE_SIZE[0], height / REFERENCE_PAGE_SIZE[1])
     page = np.full((height, width, 3), 255, dtype=np.uint8)

@@ -3,9 +3,10 @@
     python scripts/evaluate.py --task twelve_lead --data ../shared/data/ecg-images [--model cnn]
     python scripts/evaluate.py --task twelve_lead --data ../shared/data/ecg-images --robustness
 
-Metrics are computed on whole images (lead probabilities aggregated): accuracy, macro-F1, per-class
-precision / recall / F1, confusion matrix, one-vs-rest ROC AUC and curves, expected calibration error,
-median latency of the model on one image's leads. The card also gets the model file's SHA-256 and size.
+Metrics are computed on whole images (lead probabilities aggregated, or the page's measurements): accuracy,
+macro-F1, per-class precision / recall / F1, confusion matrix, one-vs-rest ROC AUC and curves, expected
+calibration error, median latency of the model on one image. A model file that does not match the SHA-256
+its training wrote into the card is refused, and the preprocessing settings are read from the card.
 """
 
 from __future__ import annotations
@@ -22,41 +23,63 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import ecg_pipeline.tf_quiet  # noqa: E402,F401
 from ecg_pipeline.cards import model_path, read_card, write_card  # noqa: E402
-from ecg_pipeline.constants import MODEL_KINDS, TASK_SPECS  # noqa: E402
-from ecg_pipeline.data import attach_split, list_labelled_images, read_split, sha256_of_file  # noqa: E402
+from ecg_pipeline.constants import MEASUREMENT_KIND, MODEL_KINDS, TASK_SPECS, TWELVE_LEAD  # noqa: E402
+from ecg_pipeline.data import attach_split, list_labelled_images, read_split  # noqa: E402
 from ecg_pipeline.distortions import DISTORTION_LEVELS, LEVELS, distort  # noqa: E402
+from ecg_pipeline.errors import EcgError  # noqa: E402
 from ecg_pipeline.evaluation import classification_metrics  # noqa: E402
-from ecg_pipeline.features import dataset_inputs  # noqa: E402
+from ecg_pipeline.features import dataset_inputs, dataset_measurements  # noqa: E402
+
+
+def predict_one(loaded, inputs) -> np.ndarray:
+    """One image's class probabilities: a network on its leads, the measurement model on its measurements."""
+    if loaded.kind == MEASUREMENT_KIND:
+        return loaded.model.predict_proba(np.asarray(inputs).reshape(1, -1))[0]
+    return loaded.aggregate(loaded.predict(np.asarray(inputs, dtype=np.float32)))
 
 
 def model_latency_ms(loaded, inputs: np.ndarray, repeats: int = 30) -> float:
-    """Median time of one image's leads through the model, after a warm-up."""
-    sample = inputs[0].astype(np.float32)
-    loaded.predict(sample)
+    """Median time of one image through the model (its leads, or its measurements), after a warm-up."""
+    predict_one(loaded, inputs[0])
     times = []
     for i in range(repeats):
         start = time.perf_counter()
-        loaded.predict(inputs[i % len(inputs)].astype(np.float32))
+        predict_one(loaded, inputs[i % len(inputs)])
         times.append((time.perf_counter() - start) * 1000)
     return float(np.median(times))
 
 
 def image_probabilities(loaded, inputs: np.ndarray) -> np.ndarray:
-    return np.stack([loaded.aggregate(loaded.predict(x.astype(np.float32))) for x in inputs])
+    if loaded.kind == MEASUREMENT_KIND:
+        return loaded.model.predict_proba(inputs)
+    return np.stack([predict_one(loaded, x) for x in inputs])
 
 
-def distorted_inputs(job: tuple[str, str, int]) -> dict[tuple[str, str], np.ndarray]:
-    """Model inputs of one test image under every distortion and level (one process job per image)."""
+def model_inputs(loaded, test, cache: str) -> np.ndarray:
+    """What the model reads for each test image, preprocessed with the settings in its card."""
+    sigma = float(loaded.card.get("preprocessing", {}).get("sigma", 1.0))
+    if loaded.kind == MEASUREMENT_KIND:
+        features, _, names = dataset_measurements(test, sigma, cache)
+        return features[:, [names.index(n) for n in loaded.feature_names]]
+    return dataset_inputs(test, loaded.task, sigma, 0, 0, cache)[0]
+
+
+def distorted_inputs(job: tuple[str, str, int, float]) -> dict[tuple[str, str], tuple[np.ndarray, dict]]:
+    """Model inputs and measurements of one test image under every distortion and level (one process job per
+    image)."""
     from ecg_pipeline.loading import load_image
+    from ecg_pipeline.measure import measure_page
     from ecg_pipeline.pipeline import run_pipeline
 
-    path, task, seed = job
+    path, task, seed, sigma = job
     image = load_image(path)
     inputs = {}
     for kind_name in DISTORTION_LEVELS:
         for level in LEVELS:
             distorted = distort(image, kind_name, level, np.random.default_rng(seed))
-            inputs[kind_name, level] = run_pipeline(distorted, task=task).model_inputs.astype(np.float16)
+            result = run_pipeline(distorted, task=task, sigma=sigma)
+            measured = measure_page(result).features() if task == TWELVE_LEAD else {}
+            inputs[kind_name, level] = (result.model_inputs.astype(np.float16), measured)
     return inputs
 
 
@@ -66,16 +89,23 @@ def robustness(task: str, test, loaded_models: dict, classes: list[str], clean: 
     whose verdict stays what it was on the clean image (steadier than macro-F1 on a few images per class)."""
     from concurrent.futures import ProcessPoolExecutor
 
+    from ecg_pipeline.measurement_model import feature_matrix
+
     labels = np.array([classes.index(c) for c in test["class"]])
-    jobs = [(path, task, 7 + i) for i, path in enumerate(test["path"])]  # one fixed seed per image
+    sigma = float(next(iter(loaded_models.values())).card.get("preprocessing", {}).get("sigma", 1.0))
+    jobs = [(path, task, 7 + i, sigma) for i, path in enumerate(test["path"])]  # one fixed seed per image
     with ProcessPoolExecutor() as pool:
         per_image = list(pool.map(distorted_inputs, jobs, chunksize=2))
     table: dict = {kind: {"clean": clean[kind]} for kind in loaded_models}
     agreement: dict = {kind: {} for kind in loaded_models}
     for kind_name in DISTORTION_LEVELS:
         for level in LEVELS:
-            inputs = np.stack([image[kind_name, level] for image in per_image])
             for kind, loaded in loaded_models.items():
+                if kind == MEASUREMENT_KIND:
+                    inputs = feature_matrix([image[kind_name, level][1] for image in per_image],
+                                            loaded.feature_names)
+                else:
+                    inputs = np.stack([image[kind_name, level][0] for image in per_image])
                 probs = image_probabilities(loaded, inputs)
                 f1 = classification_metrics(probs, labels, classes)["macro_f1"]
                 table[kind].setdefault(kind_name, {})[level] = round(f1, 4)
@@ -90,7 +120,7 @@ def robustness(task: str, test, loaded_models: dict, classes: list[str], clean: 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--task", required=True, choices=sorted(TASK_SPECS))
-    parser.add_argument("--model", choices=[*MODEL_KINDS, "both"], default="both")
+    parser.add_argument("--model", choices=[*MODEL_KINDS, "all"], default="all")
     parser.add_argument("--data", required=True, help="folder with one sub-folder per class id")
     parser.add_argument("--split", default="test", choices=["test", "validation"])
     parser.add_argument("--robustness", action="store_true", help="also score distorted test images")
@@ -101,18 +131,20 @@ def main() -> None:
 
     spec = TASK_SPECS[args.task]
     classes = list(spec.classes)
-    kinds = MODEL_KINDS if args.model == "both" else (args.model,)
+    kinds = spec.model_kinds if args.model == "all" else (args.model,)
     images = attach_split(list_labelled_images(args.data, args.task), read_split(args.task))
     test = images[images.split == args.split].reset_index(drop=True)
-    inputs, labels = dataset_inputs(test, args.task, 1.0, 0, 0, args.cache)
+    labels = np.array([classes.index(c) for c in test["class"]])
     loaded_models, clean, clean_verdicts = {}, {}, {}
     for kind in kinds:
         path = model_path(args.task, kind)
-        card = read_card(args.task, kind) or {}
-        card["sha256"] = sha256_of_file(path)  # the file this evaluation scored
-        write_card(card, args.task, kind)
-        loaded = inference.load_model(args.task, kind)
+        try:
+            loaded = inference.load_model(args.task, kind)  # refuses a file that does not match its card
+        except EcgError as exc:
+            sys.exit(f"error: {exc}")
+        card = dict(loaded.card)
         loaded_models[kind] = loaded
+        inputs = model_inputs(loaded, test, args.cache)
         probs = image_probabilities(loaded, inputs)
         metrics = classification_metrics(probs, labels, classes)
         metrics["split"] = args.split

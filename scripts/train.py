@@ -1,7 +1,12 @@
-"""Train a CNN or CRNN on a folder of class folders and write models/<task>_<model>.keras and its card.
+"""Train a model on a folder of class folders and write models/<task>_<model>.keras (.skops) and its card.
 
     python scripts/train.py --task twelve_lead --model cnn --data ../shared/data/ecg-images
     python scripts/train.py --task beat --model crnn --data ../shared/data/beat-images
+    python scripts/train.py --task twelve_lead --model measurements --data ../shared/data/ecg-images
+
+The measurement model is fitted on the training and validation images together, with its settings chosen by
+repeated stratified cross-validation on them (the test split is never read); its out-of-fold probabilities are
+saved for scripts/fit_verdict_rule.py.
 
 The split comes from data/splits/<task>.csv (content hashes; see scripts/make_split.py); images found in
 the folder but not in the manifest are ignored. Afterwards run scripts/fit_lead_weighting.py (12-lead models)
@@ -22,7 +27,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import ecg_pipeline.tf_quiet  # noqa: E402,F401
 from ecg_pipeline.aggregation import AGGREGATION_METHOD  # noqa: E402
 from ecg_pipeline.cards import model_path, out_of_fold_path, read_card, write_card  # noqa: E402
-from ecg_pipeline.constants import MODEL_KINDS, TASK_SPECS  # noqa: E402
+from ecg_pipeline.constants import MEASUREMENT_KIND, MODEL_KINDS, TASK_SPECS, TWELVE_LEAD  # noqa: E402
 from ecg_pipeline.data import attach_split, list_labelled_images, read_split, sha256_of_file  # noqa: E402
 from ecg_pipeline.features import dataset_inputs  # noqa: E402
 
@@ -30,6 +35,56 @@ DEFAULTS = {  # per task: distorted copies per training image, epochs, images pe
     "twelve_lead": {"copies": 0, "epochs": 45, "batch_size": 8, "patience": 12, "class_weight_power": 1.0},
     "beat": {"copies": 0, "epochs": 24, "batch_size": 64, "patience": 6, "class_weight_power": 0.5},
 }
+
+
+def versions() -> dict[str, str]:
+    import importlib.metadata as metadata
+
+    return {"python": platform.python_version(),
+            **{name: metadata.version(name) for name in ("scikit-learn", "skops", "neurokit2", "numpy")}}
+
+
+def train_measurements(args: argparse.Namespace) -> None:
+    """Choose the measurement model's settings by repeated cross-validation, fit it, save it and its card."""
+    import numpy as np
+
+    from ecg_pipeline.features import dataset_measurements
+    from ecg_pipeline.measurement_model import CV_FOLDS, CV_REPEATS, choose_settings, classifier, save_classifier
+
+    classes = list(TASK_SPECS[args.task].classes)
+    images = attach_split(list_labelled_images(args.data, args.task), read_split(args.task))
+    fitting = images[images.split.isin(["train", "validation"])].reset_index(drop=True)
+    started = time.time()
+    features, labels, names = dataset_measurements(fitting, args.sigma, args.cache)
+    measuring_s = time.time() - started
+    print(f"{len(fitting)} training and validation pages, {len(names)} measurements each ({measuring_s:.0f} s)")
+    started = time.time()
+    best, grid = choose_settings(features, labels, classes)
+    model = classifier(**best.settings, seed=args.seed).fit(features, labels)
+    training_s = time.time() - started
+    path = model_path(args.task, MEASUREMENT_KIND, args.out)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    save_classifier(model, path)
+    np.savez(out_of_fold_path(args.task, MEASUREMENT_KIND, args.out), sha256=fitting.sha256.to_numpy(dtype=str),
+             labels=labels, probabilities=best.probabilities)
+    card = {
+        "task": args.task, "model": MEASUREMENT_KIND, "classes": classes, "features": names,
+        "preprocessing": {"sigma": args.sigma, "threshold": "otsu", "input": "clinical measurements of the "
+                          "digitized trace (ecg_pipeline.measure)"},
+        "training": {"data": str(args.data), "split_manifest": f"data/splits/{args.task}.csv",
+                     "fit_on": ["train", "validation"], "images": {"train": int(len(fitting)), "validation": 0},
+                     "estimator": "mean of a class-balanced logistic regression and a class-balanced "
+                                  "histogram gradient boosting, each after median imputation",
+                     "settings": best.settings, "settings_grid": grid, "seed": args.seed,
+                     "measuring_seconds": round(measuring_s, 1), "training_seconds": round(training_s, 1)},
+        "cross_validation": {**best.summary(), "folds": CV_FOLDS, "repeats": CV_REPEATS, "images": int(len(fitting)),
+                             "splits": ["train", "validation"],
+                             "chosen_from": f"the best of {len(grid)} settings by this same cross-validation"},
+        "sha256": sha256_of_file(path), "file_size_bytes": path.stat().st_size, "versions": versions(),
+        "trained_at": datetime.now(UTC).isoformat(timespec="seconds"),
+    }
+    write_card(card, args.task, MEASUREMENT_KIND, args.out)
+    print(f"chose {best.settings}: cross-validated macro-F1 {best.macro_f1:.3f}; saved {path}")
 
 
 def main() -> None:
@@ -56,6 +111,11 @@ def main() -> None:
     parser.add_argument("--cache", default=".cache", help="folder for preprocessed inputs")
     parser.add_argument("--out", default=None, help="models folder (default: models/)")
     args = parser.parse_args()
+    if args.model == MEASUREMENT_KIND:
+        if args.task != TWELVE_LEAD:
+            parser.error("the measurement model reads 12-lead pages")
+        train_measurements(args)
+        return
     settings = dict(DEFAULTS[args.task])
     if args.epochs:
         settings["epochs"] = args.epochs

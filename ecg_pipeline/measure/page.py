@@ -1,0 +1,177 @@
+"""``measure_page``: every step from a 12-lead page's stages to its clinical measurements, as data."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from ..constants import LEAD_SECONDS, MEASUREMENT_FS, RHYTHM_LEAD, RHYTHM_SECONDS, TWELVE_LEAD
+from ..digitize import digitize_lead
+from .beats import (
+    align_to_qrs,
+    beats_in_window,
+    clean_rr_intervals,
+    confirmed_beats,
+    other_shape_beats,
+    page_slope,
+    premature_beats,
+    r_peaks,
+)
+from .fiducials import Fiducials, MedianBeat, median_beat, page_fiducials
+from .signals import LeadSignal, lead_signals
+from .values import (
+    LEAD_VALUES,
+    PAGE_VALUES,
+    interval_values,
+    lead_criteria,
+    lead_values,
+    regional_values,
+    rhythm_values,
+)
+
+#: The page gets no measurement verdict with fewer leads measured than this.
+MIN_MEASURED_LEADS = 2
+#: A lead whose trace was found on less than this share of its length is not measured.
+MIN_TRACE_SHARE = 0.5
+#: The twelve leads measured one by one (the rhythm strip repeats one of them and gives the beats).
+MEASURED_LEADS: tuple[str, ...] = ("I", "II", "III", "aVR", "aVL", "aVF", "V1", "V2", "V3", "V4", "V5", "V6")
+
+
+@dataclass
+class Measurements:
+    """What ``measure_page`` found, step by step.
+
+    Attributes
+    ----------
+    signals : dict of lead name -> LeadSignal
+        Every lead on the page's clock at ``MEASUREMENT_FS``.
+    r_peaks_s : ndarray
+        R peaks on the rhythm strip (s).
+    rr_s : ndarray
+        The clean RR intervals (beats cut off at the strip's ends left out).
+    ectopic : ndarray of bool
+        Per R peak: premature or of another QRS shape.
+    median_beats : dict of lead name -> MedianBeat
+    fiducials : Fiducials or None
+    leads : dict of lead name -> dict of value name -> float
+        Only measured leads; see ``missing`` for the others.
+    criteria : dict of lead name -> dict of criterion -> bool
+    page, regional : dict of value name -> float (NaN when it could not be measured)
+    missing : dict of lead name (or "page") -> reason
+    """
+
+    signals: dict[str, LeadSignal]
+    r_peaks_s: np.ndarray
+    rr_s: np.ndarray
+    ectopic: np.ndarray
+    median_beats: dict[str, MedianBeat]
+    fiducials: Fiducials | None
+    leads: dict[str, dict[str, float]]
+    criteria: dict[str, dict[str, bool]]
+    page: dict[str, float]
+    regional: dict[str, float]
+    missing: dict[str, str] = field(default_factory=dict)
+    timings_ms: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def measurable(self) -> bool:
+        """Whether enough was measured for a measurement verdict."""
+        return "page" not in self.missing
+
+    def features(self) -> dict[str, float]:
+        """Every value as one flat row, ``"<lead>.<value>"`` for per-lead values; NaN where missing."""
+        row = {f"{lead}.{name}": self.leads.get(lead, {}).get(name, np.nan)
+               for lead in MEASURED_LEADS for name in LEAD_VALUES}
+        return {**row, **{name: self.page.get(name, np.nan) for name in PAGE_VALUES}, **self.regional}
+
+
+def feature_names() -> list[str]:
+    """The names of ``Measurements.features()``, in order, without measuring a page."""
+    return list(_empty(missing={"page": ""}).features())
+
+
+def _empty(missing: dict[str, str], signals: dict | None = None, peaks: np.ndarray | None = None) -> Measurements:
+    return Measurements(signals=signals or {}, r_peaks_s=np.zeros(0) if peaks is None else peaks, rr_s=np.zeros(0),
+                        ectopic=np.zeros(0, bool), median_beats={}, fiducials=None, leads={}, criteria={},
+                        page=dict.fromkeys(PAGE_VALUES, np.nan), regional=regional_values({}), missing=missing)
+
+
+def measure_signals(signals: dict[str, LeadSignal]) -> Measurements:
+    """Beats, median beats, fiducials and values of leads already on the page's clock."""
+    laps = {}
+    start = time.perf_counter()
+    rhythm = signals[RHYTHM_LEAD]
+    duration = len(rhythm.millivolts) / rhythm.fs
+    found = rhythm.start_s + r_peaks(rhythm.millivolts, rhythm.fs) / rhythm.fs
+    # The beats found on the rhythm strip, centred on the QRS of all the leads printed with them; a "beat"
+    # with no QRS there is dropped.
+    slope = page_slope(signals, rhythm.fs, duration)
+    aligned = align_to_qrs(found, slope, rhythm.fs)
+    confirmed = confirmed_beats(aligned, slope, rhythm.fs)
+    peaks_s, rr = aligned[confirmed], clean_rr_intervals(found[confirmed], duration)
+    laps["beats"] = (time.perf_counter() - start) * 1000.0
+    if len(peaks_s) < 2:
+        return _empty({"page": "no beats were found on the rhythm strip"}, signals, peaks_s)
+    premature = premature_beats(np.diff(peaks_s))
+    other_shape = other_shape_beats(rhythm.millivolts, np.round((peaks_s - rhythm.start_s) * rhythm.fs).astype(int),
+                                    rhythm.fs)
+    ectopic = other_shape | np.concatenate(([False], premature))
+    rr_median = float(np.median(rr)) if len(rr) else float(np.median(np.diff(peaks_s)))
+    typical = peaks_s[~ectopic] if np.sum(~ectopic) >= 1 else peaks_s
+    beats, missing = {}, {}
+    for name in (*MEASURED_LEADS, RHYTHM_LEAD):
+        signal = signals.get(name)
+        if signal is None:
+            missing[name] = "the lead was not found on the page"
+            continue
+        if signal.measured_share < MIN_TRACE_SHARE:
+            missing[name] = f"a trace was found on only {signal.measured_share:.0%} of the lead"
+            continue
+        window = LEAD_SECONDS if name != RHYTHM_LEAD else RHYTHM_SECONDS
+        beat = median_beat(signal.millivolts, signal.fs, beats_in_window(typical, signal.start_s, window))
+        if beat is None:
+            missing[name] = "no whole beat fell in the lead's measured part"
+        else:
+            beats[name] = beat
+    laps["median_beats"] = (time.perf_counter() - start) * 1000.0 - sum(laps.values())
+    measured = {name: beat for name, beat in beats.items() if name != RHYTHM_LEAD}
+    if len(measured) < MIN_MEASURED_LEADS:
+        result = _empty({**missing, "page": f"only {len(measured)} lead(s) could be measured"}, signals, peaks_s)
+        result.median_beats, result.rr_s, result.ectopic = beats, rr, ectopic
+        return result
+    fiducials = page_fiducials(measured, rr_median)
+    leads = {name: lead_values(beat, fiducials, rr_median) for name, beat in measured.items()}
+    page = {**rhythm_values(peaks_s, rr, premature, other_shape),
+            **interval_values(fiducials, rr_median, beats.get(RHYTHM_LEAD))}
+    laps["values"] = (time.perf_counter() - start) * 1000.0 - sum(laps.values())
+    return Measurements(signals=signals, r_peaks_s=peaks_s, rr_s=rr, ectopic=ectopic, median_beats=beats,
+                        fiducials=fiducials, leads=leads, criteria=lead_criteria(leads), page=page,
+                        regional=regional_values(leads), missing=missing, timings_ms=laps)
+
+
+def measure_page(result, fs: float = MEASUREMENT_FS) -> Measurements:
+    """Clinical measurements of a 12-lead ``PipelineResult``: digitize, put the leads on one clock, find the
+    beats, build each lead's median beat, place the fiducials and read the values.
+
+    A page where no beats are found, or fewer than ``MIN_MEASURED_LEADS`` leads can be measured, gets its
+    values marked missing (NaN) with the reason in ``missing["page"]``; it never raises for a bad page.
+
+    Examples
+    --------
+    >>> from ecg_pipeline.pipeline import run_pipeline
+    >>> from ecg_pipeline.synth import render_twelve_lead_page
+    >>> m = measure_page(run_pipeline(render_twelve_lead_page("normal", seed=3, heart_rate=72)))
+    >>> abs(m.page["heart_rate_bpm"] - 72) < 3, m.measurable
+    (True, True)
+    """
+    if result.task != TWELVE_LEAD or result.layout is None:
+        raise ValueError("measure_page reads 12-lead pages.")
+    start = time.perf_counter()
+    traces = {lead.name: digitize_lead(lead.binary, result.px_per_mm) for lead in result.leads}
+    signals = lead_signals(traces, result.layout.boxes, result.layout.trace_left, fs)
+    digitized = (time.perf_counter() - start) * 1000.0
+    measurements = measure_signals(signals)
+    measurements.timings_ms = {"digitize": digitized, **measurements.timings_ms}
+    return measurements
