@@ -16,12 +16,13 @@ from .errors import EcgError
 from .rows import error_rows, model_choice, prediction_rows, table_columns
 
 
-def predict_rows(path: Path, task: str, kinds: tuple[str, ...]) -> list[dict]:
-    """The rows of one file (``rows.prediction_rows``); a failure becomes rows that carry its message."""
+def predict_rows(path: Path, task: str, kinds: tuple[str, ...], anyway: bool = False) -> list[dict]:
+    """The rows of one file (``rows.prediction_rows``); a failure, or an image that is not an ECG, becomes rows
+    that carry its message."""
     from .inference import analyze
 
     try:
-        result = analyze(path, task=task, models=kinds)
+        result = analyze(path, task=task, models=kinds, anyway=anyway)
     except EcgError as exc:
         return error_rows(str(path), task, kinds, str(exc))
     except Exception as exc:  # never a traceback for one bad file: report it and go on
@@ -29,8 +30,8 @@ def predict_rows(path: Path, task: str, kinds: tuple[str, ...]) -> list[dict]:
     return prediction_rows(str(path), result, kinds)
 
 
-def predict_files(files: list[Path], task: str, kinds: tuple[str, ...],
-                  workers: int | None = None) -> Iterator[list[dict]]:
+def predict_files(files: list[Path], task: str, kinds: tuple[str, ...], workers: int | None = None,
+                  anyway: bool = False) -> Iterator[list[dict]]:
     """``predict_rows`` of each file, in order, over a few threads.
 
     Decoding and the OpenCV / TensorFlow work release the GIL, so one image's preprocessing runs while
@@ -38,10 +39,10 @@ def predict_files(files: list[Path], task: str, kinds: tuple[str, ...],
     """
     workers = workers or min(4, os.cpu_count() or 1)
     if workers == 1 or len(files) < 2:
-        yield from (predict_rows(path, task, kinds) for path in files)
+        yield from (predict_rows(path, task, kinds, anyway) for path in files)
         return
     with ThreadPoolExecutor(max_workers=workers) as pool:
-        yield from pool.map(lambda path: predict_rows(path, task, kinds), files)
+        yield from pool.map(lambda path: predict_rows(path, task, kinds, anyway), files)
 
 
 def command_predict(args: argparse.Namespace) -> int:
@@ -59,8 +60,8 @@ def command_predict(args: argparse.Namespace) -> int:
         if path.is_dir() and not found:
             rows.extend(error_rows(raw, "", kinds, "No image files in this folder."))
         files.extend(found)
-    for number, (path, file_rows) in enumerate(zip(files, predict_files(files, args.task, kinds, args.workers),
-                                                   strict=True), start=1):
+    results = predict_files(files, args.task, kinds, args.workers, args.analyze_anyway)
+    for number, (path, file_rows) in enumerate(zip(files, results, strict=True), start=1):
         rows.extend(file_rows)
         if args.progress:
             print(f"[{number}/{len(files)}] {path}", file=sys.stderr)
@@ -104,6 +105,8 @@ def build_parser() -> argparse.ArgumentParser:
     predict.add_argument("--model", choices=[*MODEL_KINDS, "both", "all"], default="all",
                          help="one model, both networks, or all (the default): the networks and the measurement model")
     predict.add_argument("--format", choices=["csv", "json"], default="csv")
+    predict.add_argument("--analyze-anyway", action="store_true",
+                         help="run the models on images the ECG-evidence gate refuses (their rows say so)")
     predict.add_argument("--progress", action="store_true", help="report each file on stderr")
     predict.add_argument("--workers", type=int, default=None,
                          help="images analysed at once (default: the CPU count, at most 4)")

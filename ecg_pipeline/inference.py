@@ -12,9 +12,10 @@ import pandas as pd
 from . import tf_quiet  # noqa: F401  (must precede TensorFlow)
 from .aggregation import AGGREGATION_METHOD, WEIGHTED_AGGREGATION_METHOD, LeadWeighting, aggregate_probabilities
 from .cards import card_path, model_files_stamp, model_path, read_card
-from .constants import MEASUREMENT_KIND, MODEL_KINDS, MODEL_TITLES, NETWORK_KINDS, TASK_SPECS
+from .constants import MEASUREMENT_KIND, MODEL_KINDS, MODEL_TITLES, NETWORK_KINDS, TASK_SPECS, TWELVE_LEAD
 from .data import sha256_of_file
 from .errors import ModelUnavailableError
+from .gate import EvidenceGate, check_evidence
 from .loading import ImageSource
 from .measure import Measurements, measure_page
 from .pipeline import PipelineResult, run_pipeline
@@ -190,6 +191,15 @@ class AnalysisResult:
     #: What each measurement added to the measurement model's verdict (``measurement_model.contributions``).
     measurement_contributions: pd.DataFrame = field(default_factory=pd.DataFrame)
     rule: VerdictRule | None = None
+    #: Whether the image holds an ECG at all; when not (and not ``forced``), no model ran.
+    gate: EvidenceGate | None = None
+    #: The models ran although the gate refused the image ("Analyze anyway").
+    forced: bool = False
+
+    @property
+    def refused(self) -> bool:
+        """The gate refused the image and no model was run on it."""
+        return self.gate is not None and not self.gate.passed and not self.forced
 
     @property
     def models(self) -> list[str]:
@@ -228,8 +238,8 @@ def _run_network(model: LoadedModel, pipeline: PipelineResult, classes: list[str
 
 def analyze(image: ImageSource | PipelineResult, task: str = "twelve_lead",
             models: tuple[str, ...] = MODEL_KINDS, sigma: float = 1.0, threshold: str | float = "otsu",
-            models_dir: str | Path | None = None) -> AnalysisResult:
-    """Run the pipeline and the models on one image.
+            models_dir: str | Path | None = None, anyway: bool = False) -> AnalysisResult:
+    """Run the pipeline, the ECG-evidence gate and the models on one image.
 
     Parameters
     ----------
@@ -237,13 +247,16 @@ def analyze(image: ImageSource | PipelineResult, task: str = "twelve_lead",
     task : {"twelve_lead", "beat", "auto"}
     models : model kinds to run ("cnn", "crnn", "measurements"); those the task does not have are skipped
     sigma, threshold : see ``run_pipeline``
+    anyway : bool
+        Run the models even when the gate finds no ECG in the image (the result is marked ``forced``).
 
     Returns
     -------
     AnalysisResult
-        ``.pipeline``, ``.per_lead`` (model, lead, one column per class), ``.aggregate`` (indexed by
+        ``.pipeline``, ``.gate``, ``.per_lead`` (model, lead, one column per class), ``.aggregate`` (indexed by
         model: one column per class and ``predicted_class``), ``.aggregation``, ``.measurements``. A model that
         cannot be loaded, or a page that cannot be measured, is left out with its reason in ``.model_errors``.
+        An image the gate refuses gets no model output (``.refused``), unless ``anyway``.
 
     Examples
     --------
@@ -255,15 +268,17 @@ def analyze(image: ImageSource | PipelineResult, task: str = "twelve_lead",
     spec = TASK_SPECS[pipeline.task]
     classes = list(spec.classes)
     per_lead_frames, contribution_frames, aggregate_rows, errors, methods = [], [], {}, {}, {}
-    measurements, measurement_contributions = None, pd.DataFrame()
-    for kind in (k for k in models if k in spec.model_kinds):
+    measurements = measure_page(pipeline) if pipeline.task == TWELVE_LEAD else None
+    gate = check_evidence(pipeline, measurements)
+    forced = anyway and not gate.passed
+    measurement_contributions = pd.DataFrame()
+    for kind in (k for k in models if k in spec.model_kinds and (gate.passed or anyway)):
         try:
             model = load_model(pipeline.task, kind, models_dir)
         except ModelUnavailableError as exc:
             errors[kind] = str(exc)
             continue
         if kind == MEASUREMENT_KIND:
-            measurements = measure_page(pipeline)
             if not measurements.measurable:
                 errors[kind] = f"No measurement verdict: {measurements.missing['page']}."
                 continue
@@ -287,4 +302,4 @@ def analyze(image: ImageSource | PipelineResult, task: str = "twelve_lead",
                           lead_contributions=(pd.concat(contribution_frames, ignore_index=True)
                                               if contribution_frames else pd.DataFrame()),
                           measurements=measurements, measurement_contributions=measurement_contributions,
-                          rule=read_rule(pipeline.task, models_dir))
+                          rule=read_rule(pipeline.task, models_dir), gate=gate, forced=forced)

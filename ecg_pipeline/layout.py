@@ -62,9 +62,27 @@ class Layout:
     warnings: list[str] = field(default_factory=list)
 
 
+def flatten_shading(gray: np.ndarray, window: int = 15) -> np.ndarray:
+    """The page divided by its local paper brightness, so that a shadow or uneven lighting leaves white paper
+    white: the paper is the brightest value in each ``window``-pixel neighbourhood (thin ink strokes are
+    narrower), smoothed.
+
+    Examples
+    --------
+    >>> page = np.full((60, 60), 200, np.uint8); page[:, 30:] = 120; page[20, :] = 40  # shadow, one line
+    >>> flat = flatten_shading(page)
+    >>> int(flat[5, 10]) == int(flat[5, 50]), int(flat[20, 50]) < 128
+    (True, True)
+    """
+    kernel = cv2.getStructuringElement(cv2.MORPH_RECT, (window, window))
+    paper = cv2.blur(cv2.dilate(gray, kernel), (window, window)).astype(np.float32)
+    return np.clip(gray.astype(np.float32) / np.maximum(paper, 1.0) * 255.0, 0, 255).astype(np.uint8)
+
+
 def dark_mask(gray: np.ndarray) -> np.ndarray:
-    """Pixels that belong to ink (traces, bars, text), by Otsu's threshold over the whole image."""
-    threshold, mask = cv2.threshold(gray, 0, 255, cv2.THRESH_BINARY_INV | cv2.THRESH_OTSU)
+    """Pixels that belong to ink (traces, bars, text), by Otsu's threshold over the page with its shading
+    flattened (a shadow is not ink)."""
+    threshold, mask = cv2.threshold(flatten_shading(gray), 0, 255, cv2.THRESH_BINARY_INV | cv2.THRESH_OTSU)
     return mask > 0
 
 

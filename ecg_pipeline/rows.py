@@ -66,6 +66,11 @@ def prediction_rows(path: str, result, kinds: tuple[str, ...]) -> list[dict]:
     """
     spec = TASK_SPECS[result.task]
     warnings = " ".join(result.pipeline.warnings)
+    if result.refused:
+        return [{**row, "task": result.task, "warnings": warnings}
+                for row in error_rows(path, result.task, kinds, f"not an ECG: {result.gate.message}")]
+    if result.forced:
+        warnings = f"Analysed anyway although {result.gate.message[0].lower()}{result.gate.message[1:]} {warnings}"
     wanted = [kind for kind in kinds if kind in spec.model_kinds]
     rows = [{"path": path, "task": result.task, "model": kind,
              "error": f"The {TASK_SPECS[result.task].title} task has no {kind} model."} for kind in kinds

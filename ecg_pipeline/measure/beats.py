@@ -119,9 +119,9 @@ def qrs_windows(signal: np.ndarray, peaks: np.ndarray, fs: float, half_s: float 
     return np.stack([padded[p: p + 2 * half + 1] for p in peaks]) if len(peaks) else np.zeros((0, 2 * half + 1))
 
 
-def other_shape_beats(signal: np.ndarray, peaks: np.ndarray, fs: float,
-                      threshold: float = SHAPE_CORRELATION) -> np.ndarray:
-    """Which beats have a QRS unlike the page's median QRS (correlation below ``threshold``).
+def qrs_likeness(signal: np.ndarray, peaks: np.ndarray, fs: float) -> np.ndarray:
+    """Each beat's QRS correlation with the strip's median QRS (at the best shift within ``SHAPE_LAG_S``,
+    as beats are placed only to a few ms); ones when there are fewer than 3 beats to compare.
 
     Examples
     --------
@@ -132,19 +132,16 @@ def other_shape_beats(signal: np.ndarray, peaks: np.ndarray, fs: float,
     >>> for p in peaks[:3]:
     ...     signal[p - 30: p + 30] = beat
     >>> signal[1720:1780] = -np.sin(np.linspace(0, 2 * np.pi, 60))  # another shape
-    >>> other_shape_beats(signal, peaks, 500).tolist()
+    >>> (qrs_likeness(signal, peaks, 500) < SHAPE_CORRELATION).tolist()
     [False, False, False, True]
     """
     lag = int(round(SHAPE_LAG_S * fs))
     windows = qrs_windows(fill_gaps(signal), peaks, fs, QRS_HALF_WINDOW_S + SHAPE_LAG_S)
     if len(windows) < 3:
-        return np.zeros(len(windows), bool)
+        return np.ones(len(windows))
     template = np.nanmedian(windows, axis=0)[lag: windows.shape[1] - lag]
-    scores = []
-    for window in windows:
-        # the best match within +-SHAPE_LAG_S: beats are placed only to a few ms
-        scores.append(max(_correlation(window[shift: shift + len(template)], template) for shift in range(2 * lag + 1)))
-    return np.asarray(scores) < threshold
+    return np.array([max(_correlation(window[shift: shift + len(template)], template) for shift in range(2 * lag + 1))
+                     for window in windows])
 
 
 def _correlation(a: np.ndarray, b: np.ndarray) -> float:
@@ -152,6 +149,22 @@ def _correlation(a: np.ndarray, b: np.ndarray) -> float:
     a, b = a[known] - a[known].mean(), b[known] - b[known].mean()
     denominator = np.sqrt(np.sum(a * a) * np.sum(b * b))
     return float(np.sum(a * b) / denominator) if denominator > 0 else 1.0
+
+
+def qrs_prominence(peaks_s: np.ndarray, slope: np.ndarray, fs: float) -> float:
+    """How far the beats stand out of the page's slope: the median slope at the beats over the median slope
+    (0 without beats). A trace's QRS complexes rise many times above its P and T waves; noise does not.
+
+    Examples
+    --------
+    >>> slope = np.ones(1000); slope[[100, 500]] = 12.0
+    >>> qrs_prominence(np.array([0.2, 1.0]), slope, fs=500)
+    12.0
+    """
+    if len(peaks_s) == 0:
+        return 0.0
+    index = np.clip(np.round(np.asarray(peaks_s) * fs).astype(int), 0, len(slope) - 1)
+    return float(np.median(slope[index]) / max(float(np.median(slope)), 1e-9))
 
 
 def confirmed_beats(peaks_s: np.ndarray, slope: np.ndarray, fs: float,

@@ -10,13 +10,15 @@ import numpy as np
 from ..constants import LEAD_SECONDS, MEASUREMENT_FS, RHYTHM_LEAD, RHYTHM_SECONDS, TWELVE_LEAD
 from ..digitize import digitize_lead
 from .beats import (
+    SHAPE_CORRELATION,
     align_to_qrs,
     beats_in_window,
     clean_rr_intervals,
     confirmed_beats,
-    other_shape_beats,
     page_slope,
     premature_beats,
+    qrs_likeness,
+    qrs_prominence,
     r_peaks,
 )
 from .fiducials import Fiducials, MedianBeat, median_beat, page_fiducials
@@ -60,6 +62,10 @@ class Measurements:
     criteria : dict of lead name -> dict of criterion -> bool
     page, regional : dict of value name -> float (NaN when it could not be measured)
     missing : dict of lead name (or "page") -> reason
+    beat_likeness : float
+        The median correlation of the rhythm strip's QRS complexes with their median (0 without beats).
+    qrs_prominence : float
+        How far the beats stand out of the page's slope (``beats.qrs_prominence``).
     """
 
     signals: dict[str, LeadSignal]
@@ -73,6 +79,8 @@ class Measurements:
     page: dict[str, float]
     regional: dict[str, float]
     missing: dict[str, str] = field(default_factory=dict)
+    beat_likeness: float = 0.0
+    qrs_prominence: float = 0.0
     timings_ms: dict[str, float] = field(default_factory=dict)
 
     @property
@@ -111,12 +119,16 @@ def measure_signals(signals: dict[str, LeadSignal]) -> Measurements:
     aligned = align_to_qrs(found, slope, rhythm.fs)
     confirmed = confirmed_beats(aligned, slope, rhythm.fs)
     peaks_s, rr = aligned[confirmed], clean_rr_intervals(found[confirmed], duration)
+    prominence = qrs_prominence(peaks_s, slope, rhythm.fs)
     laps["beats"] = (time.perf_counter() - start) * 1000.0
     if len(peaks_s) < 2:
-        return _empty({"page": "no beats were found on the rhythm strip"}, signals, peaks_s)
+        result = _empty({"page": "no beats were found on the rhythm strip"}, signals, peaks_s)
+        result.qrs_prominence = prominence
+        return result
     premature = premature_beats(np.diff(peaks_s))
-    other_shape = other_shape_beats(rhythm.millivolts, np.round((peaks_s - rhythm.start_s) * rhythm.fs).astype(int),
-                                    rhythm.fs)
+    likeness = qrs_likeness(rhythm.millivolts, np.round((peaks_s - rhythm.start_s) * rhythm.fs).astype(int),
+                            rhythm.fs)
+    other_shape = likeness < SHAPE_CORRELATION
     ectopic = other_shape | np.concatenate(([False], premature))
     rr_median = float(np.median(rr)) if len(rr) else float(np.median(np.diff(peaks_s)))
     typical = peaks_s[~ectopic] if np.sum(~ectopic) >= 1 else peaks_s
@@ -140,6 +152,7 @@ def measure_signals(signals: dict[str, LeadSignal]) -> Measurements:
     if len(measured) < MIN_MEASURED_LEADS:
         result = _empty({**missing, "page": f"only {len(measured)} lead(s) could be measured"}, signals, peaks_s)
         result.median_beats, result.rr_s, result.ectopic = beats, rr, ectopic
+        result.beat_likeness, result.qrs_prominence = float(np.median(likeness)), prominence
         return result
     fiducials = page_fiducials(measured, rr_median)
     leads = {name: lead_values(beat, fiducials, rr_median) for name, beat in measured.items()}
@@ -148,7 +161,8 @@ def measure_signals(signals: dict[str, LeadSignal]) -> Measurements:
     laps["values"] = (time.perf_counter() - start) * 1000.0 - sum(laps.values())
     return Measurements(signals=signals, r_peaks_s=peaks_s, rr_s=rr, ectopic=ectopic, median_beats=beats,
                         fiducials=fiducials, leads=leads, criteria=lead_criteria(leads), page=page,
-                        regional=regional_values(leads), missing=missing, timings_ms=laps)
+                        regional=regional_values(leads), missing=missing, beat_likeness=float(np.median(likeness)),
+                        qrs_prominence=prominence, timings_ms=laps)
 
 
 def measure_page(result, fs: float = MEASUREMENT_FS) -> Measurements:

@@ -90,6 +90,8 @@ def lead_values(beat: MedianBeat, fiducials: Fiducials, rr_s: float) -> dict[str
     st_j, st_80 = _at(beat, fiducials.j_point_s, baseline), _at(beat, fiducials.j_point_s + 0.08, baseline)
     t_end = fiducials.t_end_s if np.isfinite(fiducials.t_end_s) else min(fiducials.j_point_s + 0.4 * rr_s, 0.58)
     t_segment = fill_gaps(beat.millivolts[j: beat.index(t_end) + 1]) - baseline
+    if t_segment.size < 2:  # a J point found at the window's end (not an ECG): no T wave to read
+        t_segment = np.full(2, np.nan)
     peak = t_peak(beat, fiducials, baseline, rr_s)
     return {
         "st_j_mv": st_j,
@@ -108,8 +110,8 @@ def lead_values(beat: MedianBeat, fiducials: Fiducials, rr_s: float) -> dict[str
         "t_min_mv": float(t_segment.min()),
         "t_peak_ms": (peak - fiducials.j_point_s) * 1000.0 if np.isfinite(peak) else np.nan,
         # a T wave tall for its QRS is hyperacute (early infarction), a deep one ischaemic
-        "t_qrs_ratio": (float(t_segment[np.argmax(np.abs(t_segment))]) / float(np.ptp(qrs))
-                        if np.ptp(qrs) > NOISE_MV else np.nan),
+        "t_qrs_ratio": (float(t_segment[np.nanargmax(np.abs(t_segment))]) / float(np.ptp(qrs))
+                        if np.ptp(qrs) > NOISE_MV and np.isfinite(t_segment).any() else np.nan),
     }
 
 
