@@ -1,6 +1,7 @@
-"""Read the heart rate the ECG device printed in the page footer (after a heart symbol), with tesseract.
+"""The heart rate the ECG device printed in the page footer (after a heart symbol): read with tesseract, kept
+in a table, and compared with the measured rate.
 
-Used to check the digitized heart rate against the device's own figure; needs Debian's ``tesseract-ocr``.
+Reading needs Debian's ``tesseract-ocr``; the comparison reads the table.
 """
 
 from __future__ import annotations
@@ -8,9 +9,11 @@ from __future__ import annotations
 import re
 import shutil
 import subprocess
+from pathlib import Path
 
 import cv2
 import numpy as np
+import pandas as pd
 
 TESSERACT = "tesseract"
 
@@ -73,3 +76,48 @@ def printed_heart_rate(rgb: np.ndarray, grid_bottom: int) -> int | None:
         if text and 15 <= int(text) <= 350:
             return int(text)
     return None
+
+
+#: The rates printed in the shared printouts' footers, by content hash (``scripts/check_heart_rate.py``).
+PRINTED_RATES_PATH = Path(__file__).resolve().parent.parent / "data" / "printed_heart_rates.csv"
+
+
+def read_printed_rates(path: str | Path = PRINTED_RATES_PATH) -> pd.DataFrame:
+    """The table of printed heart rates: ``sha256``, ``file``, ``printed_bpm``, ``read_by`` (empty when none)."""
+    path = Path(path)
+    return pd.read_csv(path) if path.exists() else pd.DataFrame(columns=["sha256", "file", "printed_bpm", "read_by"])
+
+
+def _measured_rate(args: tuple[str, str]) -> float:
+    from .measure import measure_page
+    from .pipeline import run_pipeline
+
+    path, method = args
+    return float(measure_page(run_pipeline(path, task="twelve_lead"), r_peak_method=method).page["heart_rate_bpm"])
+
+
+def heart_rate_agreement(images: pd.DataFrame, printed: pd.DataFrame, method: str | None = None,
+                         workers: int = 2) -> pd.DataFrame:
+    """The measured heart rate of each page beside the rate its footer printed.
+
+    Parameters
+    ----------
+    images : DataFrame with ``path`` and ``sha256``
+    printed : the table of ``read_printed_rates``
+    method : NeuroKit2's R-peak detector (default: the one the measurements use)
+
+    Returns
+    -------
+    DataFrame with ``file``, ``printed_bpm`` (NaN where unknown) and ``measured_bpm``.
+    """
+    from concurrent.futures import ProcessPoolExecutor
+
+    from .measure.beats import R_PEAK_METHOD
+
+    with ProcessPoolExecutor(max_workers=workers) as pool:
+        jobs = [(path, method or R_PEAK_METHOD) for path in images["path"]]
+        measured = list(pool.map(_measured_rate, jobs, chunksize=4))
+    rates = dict(zip(printed["sha256"], printed["printed_bpm"], strict=True))
+    return pd.DataFrame({"file": [Path(p).parent.name + "/" + Path(p).name for p in images["path"]],
+                         "printed_bpm": [rates.get(h, np.nan) for h in images["sha256"]],
+                         "measured_bpm": measured})

@@ -10,6 +10,7 @@ import numpy as np
 from ..constants import LEAD_SECONDS, MEASUREMENT_FS, RHYTHM_LEAD, RHYTHM_SECONDS, TWELVE_LEAD
 from ..digitize import digitize_lead
 from .beats import (
+    R_PEAK_METHOD,
     SHAPE_CORRELATION,
     align_to_qrs,
     beats_in_window,
@@ -106,13 +107,14 @@ def _empty(missing: dict[str, str], signals: dict | None = None, peaks: np.ndarr
                         page=dict.fromkeys(PAGE_VALUES, np.nan), regional=regional_values({}), missing=missing)
 
 
-def measure_signals(signals: dict[str, LeadSignal]) -> Measurements:
-    """Beats, median beats, fiducials and values of leads already on the page's clock."""
+def measure_signals(signals: dict[str, LeadSignal], r_peak_method: str = R_PEAK_METHOD) -> Measurements:
+    """Beats, median beats, fiducials and values of leads already on the page's clock (``r_peak_method``: the
+    NeuroKit2 detector, see ``beats.r_peaks``)."""
     laps = {}
     start = time.perf_counter()
     rhythm = signals[RHYTHM_LEAD]
     duration = len(rhythm.millivolts) / rhythm.fs
-    found = rhythm.start_s + r_peaks(rhythm.millivolts, rhythm.fs) / rhythm.fs
+    found = rhythm.start_s + r_peaks(rhythm.millivolts, rhythm.fs, r_peak_method) / rhythm.fs
     # The beats found on the rhythm strip, centred on the QRS of all the leads printed with them; a "beat"
     # with no QRS there is dropped.
     slope = page_slope(signals, rhythm.fs, duration)
@@ -165,7 +167,7 @@ def measure_signals(signals: dict[str, LeadSignal]) -> Measurements:
                         qrs_prominence=prominence, timings_ms=laps)
 
 
-def measure_page(result, fs: float = MEASUREMENT_FS) -> Measurements:
+def measure_page(result, fs: float = MEASUREMENT_FS, r_peak_method: str = R_PEAK_METHOD) -> Measurements:
     """Clinical measurements of a 12-lead ``PipelineResult``: digitize, put the leads on one clock, find the
     beats, build each lead's median beat, place the fiducials and read the values.
 
@@ -186,6 +188,6 @@ def measure_page(result, fs: float = MEASUREMENT_FS) -> Measurements:
     traces = {lead.name: digitize_lead(lead.binary, result.px_per_mm) for lead in result.leads}
     signals = lead_signals(traces, result.layout.boxes, result.layout.trace_left, fs)
     digitized = (time.perf_counter() - start) * 1000.0
-    measurements = measure_signals(signals)
+    measurements = measure_signals(signals, r_peak_method)
     measurements.timings_ms = {"digitize": digitized, **measurements.timings_ms}
     return measurements
