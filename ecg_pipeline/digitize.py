@@ -1,4 +1,4 @@
-"""From a binary lead image to a calibrated 1-D signal (mV over seconds), and heart rate from it.
+"""From a binary lead image to a calibrated 1-D signal (mV over seconds).
 
 Calibration comes from the page: a 12-lead column holds ``LEAD_SECONDS`` at ``PAPER_SPEED_MM_PER_S``, so its
 width in pixels gives the pixels per millimetre, and the printed gain (``GAIN_MM_PER_MV``) turns heights
@@ -10,8 +10,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.ndimage import median_filter, uniform_filter1d
-from scipy.signal import find_peaks
 
 from .constants import GAIN_MM_PER_MV, LEAD_SECONDS, PAPER_SPEED_MM_PER_S
 
@@ -161,47 +159,21 @@ def px_per_mm_from_column(column_width_px: float) -> float:
     return column_width_px / (LEAD_SECONDS * PAPER_SPEED_MM_PER_S)
 
 
-def r_peaks(trace: Trace, min_rr_s: float = 0.25) -> np.ndarray:
-    """Times (s) of the QRS complexes.
-
-    The trace is high-passed (minus its 80 ms moving mean), which keeps the narrow QRS and flattens the
-    broader P and T waves; the QRS then stands out as the peaks of slope energy, whatever its polarity.
-    """
-    fs = 1.0 / float(np.median(np.diff(trace.seconds)))
-    signal = median_filter(trace.millivolts, size=3)
-    high_passed = signal - uniform_filter1d(signal, max(3, int(0.08 * fs)))
-    energy = uniform_filter1d(np.abs(np.gradient(high_passed)), max(1, int(0.04 * fs)))
-    peaks, _ = find_peaks(energy, height=np.percentile(energy, 98) * 0.5, distance=max(1, int(min_rr_s * fs)))
-    return trace.seconds[peaks]
-
-
-def heart_rate(trace: Trace) -> tuple[float | None, np.ndarray]:
-    """Heart rate in beats per minute (60 / median RR) and the RR intervals in seconds."""
-    beats = r_peaks(trace)
-    rr = np.diff(beats)
-    if len(rr) < 2:
-        return None, rr
-    return float(60.0 / np.median(rr)), rr
-
-
 @dataclass
 class DigitizedECG:
-    """Every lead of a 12-lead page as a calibrated trace, and the heart rate from the rhythm strip."""
+    """Every lead of a 12-lead page as a calibrated trace (the beats and rates are ``measure``'s)."""
 
     traces: dict[str, Trace]
-    heart_rate_bpm: float | None
-    rr_intervals_s: np.ndarray
     px_per_mm: float
 
 
 def digitize_page(result) -> DigitizedECG | None:
     """Digitize every lead of a 12-lead ``PipelineResult``; ``None`` for a single beat (no grid to
     calibrate against)."""
-    from .constants import RHYTHM_LEAD, TWELVE_LEAD
+    from .constants import TWELVE_LEAD
 
     if result.task != TWELVE_LEAD or result.layout is None:
         return None
     px_per_mm = result.px_per_mm  # measured by run_pipeline from the layout's lead columns
-    traces = {lead.name: digitize_lead(lead.binary, px_per_mm) for lead in result.leads}
-    rate, rr = heart_rate(traces[RHYTHM_LEAD])
-    return DigitizedECG(traces=traces, heart_rate_bpm=rate, rr_intervals_s=rr, px_per_mm=px_per_mm)
+    return DigitizedECG(traces={lead.name: digitize_lead(lead.binary, px_per_mm) for lead in result.leads},
+                        px_per_mm=px_per_mm)

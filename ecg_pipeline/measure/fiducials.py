@@ -175,8 +175,8 @@ def qrs_bounds(energy: np.ndarray, fs: float, share: float = QRS_SLOPE_SHARE) ->
 def pr_baseline(beat: MedianBeat, fiducials: Fiducials) -> float:
     """The lead's level just before the QRS (mV): the reference of every ST and amplitude value."""
     lo, hi = (beat.index(s) for s in fiducials.pr_baseline_s)
-    value = np.nanmean(beat.millivolts[lo: hi + 1])
-    return float(value)
+    segment = beat.millivolts[lo: hi + 1]
+    return float(np.nanmean(segment)) if np.isfinite(segment).any() else float("nan")
 
 
 def t_peak(beat: MedianBeat, fiducials: Fiducials, baseline: float, rr_s: float) -> float:

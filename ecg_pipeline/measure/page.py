@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..constants import LEAD_SECONDS, MEASUREMENT_FS, RHYTHM_LEAD, RHYTHM_SECONDS, TWELVE_LEAD
-from ..digitize import digitize_lead
+from ..digitize import digitize_page
 from .beats import (
     R_PEAK_METHOD,
     SHAPE_CORRELATION,
@@ -185,8 +185,7 @@ def measure_page(result, fs: float = MEASUREMENT_FS, r_peak_method: str = R_PEAK
     if result.task != TWELVE_LEAD or result.layout is None:
         raise ValueError("measure_page reads 12-lead pages.")
     start = time.perf_counter()
-    traces = {lead.name: digitize_lead(lead.binary, result.px_per_mm) for lead in result.leads}
-    signals = lead_signals(traces, result.layout.boxes, result.layout.trace_left, fs)
+    signals = lead_signals(digitize_page(result).traces, result.layout.boxes, result.layout.trace_left, fs)
     digitized = (time.perf_counter() - start) * 1000.0
     measurements = measure_signals(signals, r_peak_method)
     measurements.timings_ms = {"digitize": digitized, **measurements.timings_ms}
