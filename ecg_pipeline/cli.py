@@ -17,17 +17,28 @@ from .rows import error_rows, model_choice, prediction_rows, table_columns
 
 
 def predict_rows(path: Path, task: str, kinds: tuple[str, ...], anyway: bool = False) -> list[dict]:
-    """The rows of one file (``rows.prediction_rows``); a failure, or an image that is not an ECG, becomes rows
-    that carry its message."""
+    """The rows of one file (``rows.prediction_rows``), each page of a PDF as its own image named
+    ``file.pdf#page=N``; a failure, or an image that is not an ECG, becomes rows that carry its message."""
     from .inference import analyze
+    from .loading import is_pdf, pdf_pages, read_bytes
 
     try:
-        result = analyze(path, task=task, models=kinds, anyway=anyway)
+        data = read_bytes(path)
+        images = ([(f"{path}#page={n}", page) for n, page in enumerate(pdf_pages(data), start=1)]
+                  if is_pdf(data) else [(str(path), data)])
     except EcgError as exc:
         return error_rows(str(path), task, kinds, str(exc))
-    except Exception as exc:  # never a traceback for one bad file: report it and go on
+    except Exception as exc:  # a PDF library failure is one bad file too
         return error_rows(str(path), task, kinds, f"Unexpected error: {exc}")
-    return prediction_rows(str(path), result, kinds)
+    rows = []
+    for name, image in images:
+        try:
+            rows.extend(prediction_rows(name, analyze(image, task=task, models=kinds, anyway=anyway), kinds))
+        except EcgError as exc:
+            rows.extend(error_rows(name, task, kinds, str(exc)))
+        except Exception as exc:  # never a traceback for one bad file: report it and go on
+            rows.extend(error_rows(name, task, kinds, f"Unexpected error: {exc}"))
+    return rows
 
 
 def predict_files(files: list[Path], task: str, kinds: tuple[str, ...], workers: int | None = None,

@@ -151,7 +151,9 @@ BEAT_SPEC = TaskSpec(
 TASK_SPECS: dict[str, TaskSpec] = {TWELVE_LEAD: TWELVE_LEAD_SPEC, BEAT: BEAT_SPEC}
 
 # --- Image loading limits --------------------------------------------------------------------------
-IMAGE_EXTENSIONS: tuple[str, ...] = (".jpg", ".jpeg", ".png", ".bmp", ".tif", ".tiff", ".webp", ".gif")
+IMAGE_EXTENSIONS: tuple[str, ...] = (".jpg", ".jpeg", ".png", ".bmp", ".tif", ".tiff", ".webp", ".gif", ".pdf")
+#: A PDF with more pages than this is refused (an ECG export has one or a few).
+MAX_PDF_PAGES = 20
 MAX_FILE_BYTES = 40 * 1024 * 1024
 MAX_PIXELS = 40_000_000
 MIN_SIDE_PX = 32

@@ -1,4 +1,4 @@
-"""Safe image decoding: size limits, EXIF orientation, alpha, 16-bit, palette and CMYK images."""
+"""Safe image decoding: size limits, EXIF orientation, alpha, 16-bit, palette and CMYK images, PDF pages."""
 
 from __future__ import annotations
 
@@ -12,10 +12,12 @@ from typing import BinaryIO
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
-from .constants import MAX_FILE_BYTES, MAX_PIXELS, MIN_SIDE_PX
+from .constants import MAX_FILE_BYTES, MAX_PDF_PAGES, MAX_PIXELS, MIN_SIDE_PX, REFERENCE_PX_PER_MM
 from .errors import ImageTooLargeError, ImageTooSmallError, InvalidImageError
 
 ImageSource = bytes | bytearray | str | os.PathLike | np.ndarray | BinaryIO
+MM_PER_INCH = 25.4
+POINTS_PER_INCH = 72.0
 
 
 def read_bytes(source: bytes | bytearray | str | os.PathLike | BinaryIO) -> bytes:
@@ -66,8 +68,11 @@ def decode_image(data: bytes) -> np.ndarray:
     >>> decode_image(buf.getvalue()).shape
     (40, 40, 3)
     """
-    if data[:5] == b"%PDF-":
-        raise InvalidImageError("This is a PDF document, not an image. Export the ECG page as PNG or JPEG.")
+    if is_pdf(data):
+        pages = pdf_pages(data)
+        if len(pages) > 1:
+            raise InvalidImageError(f"This PDF has {len(pages)} pages; choose one (pdf_pages gives each page).")
+        return pages[0]
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
@@ -99,6 +104,83 @@ def decode_image(data: bytes) -> np.ndarray:
     except Exception:  # a broken EXIF block must not make a readable image unusable
         pass
     return _check_size(_to_rgb(image))
+
+
+def is_pdf(data: bytes) -> bool:
+    """Whether the bytes are a PDF document (by its signature, wherever the file came from)."""
+    return data[:1024].lstrip().startswith(b"%PDF-")
+
+
+def pdf_page_count(data: bytes) -> int:
+    """How many pages a PDF has; a damaged or password-protected PDF raises ``InvalidImageError``."""
+    with _open_pdf(data) as document:
+        return len(document)
+
+
+def pdf_pages(data: bytes, first: int = 1, last: int | None = None,
+              px_per_mm: float = REFERENCE_PX_PER_MM) -> list[np.ndarray]:
+    """The pages of a PDF, rendered with pypdfium2 as RGB ``uint8`` arrays.
+
+    A page is rendered at ``px_per_mm`` of its printed size (from its size in points), so that an ECG exported
+    at paper size arrives at the scale of the printouts the models learnt from.
+
+    Parameters
+    ----------
+    data : bytes
+        The PDF file.
+    first, last : int
+        The pages to render, 1-based and inclusive (``last`` defaults to the last page).
+
+    Raises
+    ------
+    InvalidImageError
+        A damaged, password-protected or empty PDF, or one of more than ``MAX_PDF_PAGES`` pages.
+    ImageTooLargeError
+        A page that would have more than ``MAX_PIXELS`` pixels.
+    """
+    scale = px_per_mm * MM_PER_INCH / POINTS_PER_INCH
+    pages = []
+    with _open_pdf(data) as document:
+        last = len(document) if last is None else min(last, len(document))
+        for number in range(first, last + 1):
+            page = document[number - 1]
+            width, height = page.get_size()
+            if width * height * scale * scale > MAX_PIXELS:
+                raise ImageTooLargeError(
+                    f"Page {number} of the PDF measures {width / POINTS_PER_INCH * MM_PER_INCH:.0f} x "
+                    f"{height / POINTS_PER_INCH * MM_PER_INCH:.0f} mm: too large to render at the models' scale "
+                    f"(limit {MAX_PIXELS / 1e6:.0f} million pixels)."
+                )
+            bitmap = page.render(scale=scale, fill_color=(255, 255, 255, 255), rev_byteorder=True)
+            pages.append(_check_size(np.ascontiguousarray(bitmap.to_numpy()[:, :, :3])))
+    return pages
+
+
+class _open_pdf:
+    """A pypdfium2 document that closes itself, with the library's errors turned into messages for people."""
+
+    def __init__(self, data: bytes):
+        import pypdfium2 as pdfium
+
+        try:
+            self.document = pdfium.PdfDocument(data)
+        except pdfium.PdfiumError as exc:
+            if "password" in str(exc).lower():
+                raise InvalidImageError("This PDF is protected by a password; export the ECG without one.") from exc
+            raise InvalidImageError(f"The PDF is damaged or incomplete and cannot be read ({exc}).") from exc
+        pages = len(self.document)
+        if pages == 0:
+            self.document.close()
+            raise InvalidImageError("The PDF has no pages.")
+        if pages > MAX_PDF_PAGES:
+            self.document.close()
+            raise InvalidImageError(f"The PDF has {pages} pages; at most {MAX_PDF_PAGES} are read. Split it first.")
+
+    def __enter__(self):
+        return self.document
+
+    def __exit__(self, *exc) -> None:
+        self.document.close()
 
 
 def _to_rgb(image: Image.Image) -> np.ndarray:
