@@ -1,4 +1,5 @@
-"""Batch scoring: files and zip archives in memory, one row per file and model; failures become rows."""
+"""Batch scoring: files and zip archives in memory, one row per file (or PDF page) and model, and one for the
+headline verdict; failures become rows."""
 
 from __future__ import annotations
 
@@ -10,11 +11,9 @@ from pathlib import PurePosixPath
 
 import pandas as pd
 
-from ecg_pipeline.cli import probability_columns
-from ecg_pipeline.constants import IMAGE_EXTENSIONS, MAX_FILE_BYTES, MODEL_KINDS, TASKS
-from ecg_pipeline.errors import EcgError
+from ecg_pipeline.constants import IMAGE_EXTENSIONS, MAX_FILE_BYTES, MODEL_KINDS
+from ecg_pipeline.rows import error_rows, table_columns
 
-BASE_COLUMNS = ["file", "task", "model", "predicted_class", "confidence", "error"]
 #: Most files read from one zip archive; the rest become one error row.
 MAX_ZIP_MEMBERS = 500
 
@@ -71,41 +70,20 @@ def collect_items(files: Iterable[tuple[str, bytes]]) -> list[BatchItem]:
     return items
 
 
-def _error_rows(name: str, task: str, message: str) -> list[dict]:
-    return [{"file": name, "task": "" if task == "auto" else task, "model": kind, "predicted_class": "",
-             "confidence": None, "error": message} for kind in MODEL_KINDS]
+def score_item(item: BatchItem, task: str, rows_of: Callable[[str, bytes, str], list[dict]]) -> list[dict]:
+    """The rows of one item, as the command line writes them; an item that cannot be read gives rows carrying
+    its message.
 
-
-def score_item(item: BatchItem, task: str, predict: Callable[[bytes, str], dict]) -> list[dict]:
-    """One row per model for one item; a file that cannot be read gives rows carrying its message.
-
-    ``predict(data, task)`` returns ``task``, ``classes``, ``aggregate`` and ``model_errors``
-    (``dashboard.state.predict_bytes``).
+    ``rows_of(name, data, task)`` is ``dashboard.state.prediction_rows_bytes``.
     """
     if item.error or item.data is None:
-        return _error_rows(item.name, task, item.error or "No data.")
+        return error_rows(item.name, task, MODEL_KINDS, item.error or "No data.")
     try:
-        result = predict(item.data, task)
-    except EcgError as exc:
-        return _error_rows(item.name, task, str(exc))
+        return rows_of(item.name, item.data, task)
     except Exception as exc:  # one bad file never stops the batch
-        return _error_rows(item.name, task, f"Unexpected error: {type(exc).__name__}: {exc}")
-    rows = []
-    for kind in MODEL_KINDS:
-        row = {"file": item.name, "task": result["task"], "model": kind, "predicted_class": "",
-               "confidence": None, "error": result["model_errors"].get(kind, "")}
-        if kind in result["aggregate"].index:
-            aggregate = result["aggregate"].loc[kind]
-            row["predicted_class"] = aggregate["predicted_class"]
-            row["confidence"] = round(float(aggregate[aggregate["predicted_class"]]), 4)
-            row.update({f"p_{c}": round(float(aggregate[c]), 4) for c in result["classes"]})
-        rows.append(row)
-    return rows
+        return error_rows(item.name, task, MODEL_KINDS, f"Unexpected error: {type(exc).__name__}: {exc}")
 
 
 def rows_table(rows: list[dict], task: str) -> pd.DataFrame:
-    """The batch table: base columns, then one ``p_<class>`` column per class of the tasks present."""
-    tasks = list(TASKS) if task == "auto" else [task]
-    used = [t for t in tasks if any(r.get("task") == t for r in rows)] or tasks
-    columns = BASE_COLUMNS + probability_columns(used)
-    return pd.DataFrame(rows).reindex(columns=columns)
+    """The batch table: the command line's columns, ``file`` first."""
+    return pd.DataFrame(rows).reindex(columns=table_columns(rows, task)).rename(columns={"path": "file"})

@@ -8,14 +8,15 @@ import plotly.express as px
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from ecg_pipeline.constants import TASK_SPECS
+from ecg_pipeline.constants import MODEL_TITLES, TASK_SPECS
 
-MODEL_COLOURS: dict[str, str] = {"cnn": "#1f6fb4", "crnn": "#e8730c"}
+MODEL_COLOURS: dict[str, str] = {"cnn": "#1f6fb4", "crnn": "#e8730c", "measurements": "#2a9d3f"}
+FIDUCIAL_COLOURS: dict[str, str] = {"QRS onset": "#2a9d3f", "J point": "#d62728", "T end": "#9467bd"}
 FONT_SIZE = 15
 
 
 def model_label(kind: str) -> str:
-    return kind.upper()
+    return MODEL_TITLES.get(kind, kind)
 
 
 def display_names(task: str, classes: list[str] | tuple[str, ...] | None = None) -> list[str]:
@@ -74,7 +75,7 @@ def lead_contribution_bars(contributions: dict[str, tuple[str, pd.Series]], titl
 
 
 def aggregate_bars(aggregate: pd.DataFrame, task: str, title: str = "Aggregated probabilities") -> go.Figure:
-    """Both models' image-level probabilities as one grouped bar chart."""
+    """Every model's image-level probabilities as one grouped bar chart."""
     classes = list(TASK_SPECS[task].classes)
     bars = [go.Bar(x=display_names(task), y=aggregate.loc[kind, classes].to_numpy(dtype=float),
                    name=model_label(kind), marker_color=MODEL_COLOURS.get(kind), texttemplate="%{y:.2f}",
@@ -183,3 +184,49 @@ def trace_figure(digitized, leads: list[str], title: str = "Digitized trace") ->
                        "yanchor": "bottom", "showarrow": False})
     layout = _layout(title, height, showlegend=False, annotations=titles, **axes)
     return go.Figure(data=data, layout=layout)
+
+
+def median_beats_figure(measurements, leads: list[str], title: str = "Median beat of each lead") -> go.Figure:
+    """Each lead's median beat (mV over ms from the R peak) in a grid, with the page's fiducial points."""
+    columns = 4
+    rows = -(-len(leads) // columns)
+    fig = make_subplots(rows=rows, cols=columns, subplot_titles=leads, shared_xaxes=True, vertical_spacing=0.08)
+    fiducials = measurements.fiducials
+    marks = {} if fiducials is None else {"QRS onset": fiducials.qrs_onset_s, "J point": fiducials.j_point_s,
+                                          "T end": fiducials.t_end_s}
+    for index, lead in enumerate(leads):
+        row, col = index // columns + 1, index % columns + 1
+        beat = measurements.median_beats.get(lead)
+        if beat is None:
+            continue
+        fig.add_trace(go.Scatter(x=beat.seconds * 1000, y=beat.millivolts, mode="lines", showlegend=False,
+                                 line={"color": "#222", "width": 1.5},
+                                 hovertemplate=lead + " %{x:.0f} ms: %{y:.2f} mV<extra></extra>"), row=row, col=col)
+        for name, seconds in marks.items():
+            if np.isfinite(seconds):
+                fig.add_vline(x=seconds * 1000, line={"color": FIDUCIAL_COLOURS[name], "width": 1, "dash": "dot"},
+                              row=row, col=col)
+    for name, colour in FIDUCIAL_COLOURS.items():  # a legend for the dotted lines
+        fig.add_trace(go.Scatter(x=[None], y=[None], mode="lines", name=name,
+                                 line={"color": colour, "dash": "dot"}))
+    fig.update_xaxes(title_text="ms from R", row=rows)
+    return _style(fig, title, height=220 * rows + 120)
+
+
+def contribution_bars(reasons: pd.DataFrame, verdict: str, title: str) -> go.Figure:
+    """Horizontal bars: how much each measurement moved the probability of ``verdict``."""
+    change = reasons["change"].to_numpy(dtype=float)[::-1]
+    bars = go.Bar(x=change, y=reasons["label"].tolist()[::-1], orientation="h",
+                  marker_color=["#d62728" if v > 0 else "#1f6fb4" for v in change],
+                  hovertemplate="%{y}: %{x:+.1%}<extra></extra>")
+    layout = _layout(title, 90 + 34 * len(reasons), xaxis={"tickformat": "+.0%", "title": {
+        "text": f"change in the probability of {verdict}"}}, yaxis={"automargin": True})
+    return go.Figure(data=[bars], layout=layout)
+
+
+def signal_figure(signal, title: str) -> go.Figure:
+    """One digitized lead (a ``measure.LeadSignal``): millivolts over the page's seconds."""
+    line = go.Scatter(x=signal.seconds, y=signal.millivolts, mode="lines", line={"color": "#222", "width": 1.3},
+                      hovertemplate="%{x:.2f} s: %{y:.2f} mV<extra></extra>")
+    return go.Figure(data=[line], layout=_layout(title, 300, xaxis={"title": {"text": "seconds"}},
+                                                 yaxis={"title": {"text": "mV"}}))

@@ -1,4 +1,5 @@
-"""Model comparison: figures read from the model cards, and a gallery of images where CNN and CRNN disagree."""
+"""Model comparison: figures read from the model cards and the verdict rule, and a gallery of images where the
+models disagree."""
 
 from __future__ import annotations
 
@@ -8,13 +9,14 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import charts, state, tables
+from dashboard.clinical import title
 from ecg_pipeline.aggregation import LeadWeighting
-from ecg_pipeline.constants import MAX_FILE_BYTES, MODEL_KINDS, TASK_SPECS
+from ecg_pipeline.constants import MAX_FILE_BYTES, MODEL_TITLES, TASK_SPECS
 from ecg_pipeline.data import find_images
 from ecg_pipeline.errors import EcgError
 from ecg_pipeline.inference import training_command
 
-GALLERY_SOURCES = {"samples": "Built-in samples (synthetic)", "folder": "A folder of images"}
+GALLERY_SOURCES = {"samples": "Built-in samples", "folder": "A folder of images"}
 THUMBNAILS = 12
 
 
@@ -27,9 +29,9 @@ def show_task_comparison(task: str, cards: dict[str, dict]) -> None:
     """Everything the cards of one task say, CNN and CRNN side by side."""
     spec = TASK_SPECS[task]
     st.header(f"{spec.title[0].upper()}{spec.title[1:]} models")
-    for kind in MODEL_KINDS:
+    for kind in spec.model_kinds:
         if kind not in cards:
-            st.info(f"No {kind.upper()} card yet. Train it with: `{training_command(task, kind)}`")
+            st.info(f"No {title(kind)} card yet. Train it with: `{training_command(task, kind)}`")
     evaluated = {kind: card for kind, card in cards.items() if card.get("evaluation")}
     if len(evaluated) < len(cards):
         st.info(f"Some models have no test-set evaluation yet. Run: `{evaluate_command(task)}`")
@@ -38,8 +40,9 @@ def show_task_comparison(task: str, cards: dict[str, dict]) -> None:
     if evaluated:
         split = next(iter(evaluated.values()))["evaluation"].get("split", "test")
         st.caption(f"Computed by scripts/evaluate.py on the {split} split and stored in the model cards. The "
-                   "cross-validated rows are over the training and validation images instead: the whole recipe by "
-                   "scripts/cross_validate.py, the lead weighting by scripts/fit_lead_weighting.py.")
+                   "cross-validated rows are over the training and validation images instead: the networks' whole "
+                   "recipe by scripts/cross_validate.py, their lead weighting by scripts/fit_lead_weighting.py, the "
+                   "measurement model by scripts/train.py.")
         st.subheader("Per class")
         st.dataframe(tables.per_class_table(evaluated, task), hide_index=True, width="stretch")
         st.subheader("Confusion matrices")
@@ -47,12 +50,12 @@ def show_task_comparison(task: str, cards: dict[str, dict]) -> None:
             with column:
                 matrix = card["evaluation"].get("confusion_matrix")
                 if matrix:
-                    st.plotly_chart(charts.confusion_matrix_figure(matrix, task, kind.upper()), width="stretch",
+                    st.plotly_chart(charts.confusion_matrix_figure(matrix, task, title(kind)), width="stretch",
                                     key=f"{task}_confusion_{kind}")
         st.subheader("ROC curves (one class against the rest)")
         for column, (kind, card) in zip(st.columns(len(evaluated)), evaluated.items(), strict=True):
             with column:
-                st.plotly_chart(charts.roc_figure(card["evaluation"], task, kind.upper()), width="stretch",
+                st.plotly_chart(charts.roc_figure(card["evaluation"], task, title(kind)), width="stretch",
                                 key=f"{task}_roc_{kind}")
         st.subheader("Calibration")
         reliability = {k: c["evaluation"]["reliability"] for k, c in evaluated.items()
@@ -66,11 +69,11 @@ def show_task_comparison(task: str, cards: dict[str, dict]) -> None:
         for column, (kind, fitted) in zip(st.columns(len(weighted)), weighted.items(), strict=True):
             with column:
                 weights = LeadWeighting.from_dict(fitted).lead_weights()
-                st.plotly_chart(charts.lead_weights_figure(weights, task, kind.upper()), width="stretch",
+                st.plotly_chart(charts.lead_weights_figure(weights, task, title(kind)), width="stretch",
                                 key=f"{task}_lead_weights_{kind}")
                 cv = fitted["cross_validation"]
                 out_of_fold = fitted["fitted_on"].get("lead_probabilities") == "out-of-fold"
-                st.caption(f"{kind.upper()}: cross-validated macro-F1 {cv['macro_f1']:.3f} with the weighting, "
+                st.caption(f"{title(kind)}: cross-validated macro-F1 {cv['macro_f1']:.3f} with the weighting, "
                            f"{cv['mean_of_leads_macro_f1']:.3f} with the plain mean of the leads "
                            f"({cv['folds']} folds x {cv['repeats']} over {fitted['fitted_on']['images']} "
                            "training and validation images; "
@@ -85,16 +88,35 @@ def show_task_comparison(task: str, cards: dict[str, dict]) -> None:
     if histories:
         st.subheader("Training")
         st.plotly_chart(charts.training_figure(histories), width="stretch", key=f"{task}_training")
-        final_fits = [kind.upper() for kind, card in cards.items()
+        final_fits = [title(kind) for kind, card in cards.items()
                       if "validation" in card.get("training", {}).get("fit_on", [])]
         if final_fits:
             st.caption(f"{' and '.join(final_fits)}: the final fit, on the training and validation images together, "
                        "for the epochs and learning-rate steps chosen earlier on the validation split; it has "
                        "no validation curve.")
+    show_verdict_rule(task)
     robustness = tables.robustness_table(cards)
     if robustness is not None:
         st.subheader("Robustness: macro-F1 on distorted test images, and verdicts the distortion left unchanged")
         st.dataframe(robustness, hide_index=True, width="stretch")
+
+
+def show_verdict_rule(task: str) -> None:
+    """How the headline verdict combines the models, and how every candidate rule scored out of fold."""
+    card = state.verdict_card(task)
+    if card is None:
+        if len(TASK_SPECS[task].model_kinds) > 2:
+            st.info("No verdict rule fitted yet: the headline is the mean of the models that ran. Run "
+                    "`python scripts/fit_verdict_rule.py`.")
+        return
+    st.subheader("The headline verdict")
+    rule = card["rule"]
+    st.markdown(f"The headline verdict is the **{rule['name']}**: of every way to average the models, it scored best "
+                f"out of fold (macro-F1 {rule['out_of_fold']['macro_f1']:.3f} over {rule['out_of_fold']['images']} "
+                "training and validation pages, each page scored by models that never saw it).")
+    st.dataframe(tables.rules_table(card, task), hide_index=True, width="stretch", key=f"{task}_rules")
+    st.caption("scripts/fit_verdict_rule.py, from the out-of-fold probabilities of the measurement model's "
+               "cross-validation and of the networks' whole-recipe cross-validation (mean of their leads).")
 
 
 def gallery_files(source: str, folder: str, cap: int) -> list[tuple[Path, str]]:
@@ -112,37 +134,38 @@ def gallery_files(source: str, folder: str, cap: int) -> list[tuple[Path, str]]:
     return [(p, p.parent.name) for p in files[::step][:cap]]
 
 
+def gallery_row(path: Path, label: str, rows: list[dict]) -> dict:
+    """One image of the gallery: each model's class and probability, from its prediction rows."""
+    row = {"file": str(path), "name": path.name, "labelled": label, "error": "", "models": 0}
+    for prediction in rows:
+        task = prediction.get("task") or "twelve_lead"
+        names = TASK_SPECS[task].display_names
+        row["labelled"] = names.get(label, label)
+        kind = prediction["model"]
+        if prediction.get("error"):
+            row["error"] = row["error"] or prediction["error"]
+        elif kind in MODEL_TITLES:
+            row[title(kind)] = names[prediction["predicted_class"]]
+            row[f"{title(kind)} p"] = round(float(prediction["confidence"]), 3)
+            row["models"] += 1
+    return row
+
+
 def scan(files: list[tuple[Path, str]]) -> pd.DataFrame:
-    """Both models' predictions for each file, with a progress bar."""
+    """Every model's prediction for each file, with a progress bar; ``disagree`` where they differ."""
     progress = st.progress(0.0, text="Scoring...")
     rows = []
     for number, (path, label) in enumerate(files, start=1):
-        row = {"file": str(path), "name": path.name, "labelled": label, "error": ""}
-        try:
-            if path.stat().st_size > MAX_FILE_BYTES:
-                raise EcgError("The file is larger than the upload limit.")
-            result = state.predict_bytes(path.read_bytes(), "auto")
-            names = TASK_SPECS[result["task"]].display_names
-            row.update(task=result["task"], labelled=names.get(label, label))
-            for kind in MODEL_KINDS:
-                if kind in result["aggregate"].index:
-                    predicted = result["aggregate"].loc[kind, "predicted_class"]
-                    row[kind.upper()] = names[predicted]
-                    row[f"{kind.upper()} p"] = round(float(result["aggregate"].loc[kind, predicted]), 3)
-                else:
-                    row["error"] = result["model_errors"].get(kind, "model unavailable")
-        except EcgError as exc:
-            row["error"] = str(exc)
-        except Exception as exc:  # one unreadable file does not stop the scan
-            row["error"] = f"Unexpected error: {type(exc).__name__}: {exc}"
-        rows.append(row)
+        if path.stat().st_size > MAX_FILE_BYTES:
+            rows.append({"file": str(path), "name": path.name, "labelled": label, "models": 0,
+                         "error": "The file is larger than the upload limit."})
+        else:
+            rows.append(gallery_row(path, label, state.prediction_rows_bytes(path.name, path.read_bytes(), "auto")))
         progress.progress(number / len(files), text=f"Scored {number} of {len(files)}: {path.name}")
     progress.empty()
     table = pd.DataFrame(rows)
-    if {"CNN", "CRNN"} <= set(table.columns):
-        table["disagree"] = (table["error"] == "") & (table["CNN"] != table["CRNN"])
-    else:
-        table["disagree"] = False
+    titles = [t for t in MODEL_TITLES.values() if t in table.columns]
+    table["disagree"] = (table["models"] >= 2) & (table[titles].nunique(axis=1, dropna=True) > 1) if titles else False
     return table
 
 
@@ -159,21 +182,23 @@ def show_disagreement_gallery() -> None:
         st.session_state["gallery"] = scan(gallery_files(source, folder, cap))
     table = st.session_state.get("gallery")
     if table is None:
-        st.caption("Scores the images with both models and lists those where they predict different classes.")
+        st.caption("Scores the images with every model and lists those where they predict different classes.")
         return
     cols = st.columns(3)
     cols[0].metric("Images scored", len(table))
     cols[1].metric("Disagreements", int(table["disagree"].sum()))
     cols[2].metric("Errors", int((table["error"] != "").sum()))
     disagreements = table[table["disagree"]]
-    shown = [c for c in ("name", "labelled", "CNN", "CNN p", "CRNN", "CRNN p") if c in table.columns]
+    titles = [t for t in MODEL_TITLES.values() if t in table.columns]
+    shown = ["name", "labelled", *[c for t in titles for c in (t, f"{t} p")]]
     if disagreements.empty:
-        st.success("CNN and CRNN predict the same class for every image scored.")
+        st.success("The models predict the same class for every image scored.")
     else:
         st.dataframe(disagreements[shown], hide_index=True, width="stretch")
         columns = st.columns(3)
-        for index, row in enumerate(disagreements.head(THUMBNAILS).itertuples(index=False)):
-            columns[index % 3].image(row.file, width="stretch", caption=f"{row.name}: CNN {row.CNN} / CRNN {row.CRNN}")
+        for index, row in enumerate(disagreements.head(THUMBNAILS).to_dict("records")):
+            caption = " / ".join(f"{t} {row[t]}" for t in titles if isinstance(row.get(t), str))
+            columns[index % 3].image(row["file"], width="stretch", caption=f"{row['name']}: {caption}")
     errors = table[table["error"] != ""]
     if not errors.empty:
         with st.expander(f"{len(errors)} images could not be compared"):

@@ -5,15 +5,17 @@ from __future__ import annotations
 import numpy as np
 import streamlit as st
 
-from dashboard import widgets
+from dashboard import charts, widgets
 from ecg_pipeline.constants import TASK_SPECS
+from ecg_pipeline.measure.names import describe
 from ecg_pipeline.render import draw_lead_boxes, lead_picture, preview
 from ecg_pipeline.stages import MAX_STROKE_WIDTH, MAX_TRACE_INK_FRACTION, STROKE_REFERENCE_HEIGHT
 
 STAGES: tuple[str, ...] = ("Original", "Grayscale", "Lead split", "Gaussian smoothing", "Otsu threshold",
-                           "Binary trace", "Model input", "Probabilities")
+                           "Binary trace", "Model input", "Digitized trace", "Measurements", "Probabilities")
 #: Stages that show one lead at a time.
-LEAD_STAGES = {"Gaussian smoothing", "Otsu threshold", "Binary trace", "Model input"}
+LEAD_STAGES = {"Gaussian smoothing", "Otsu threshold", "Binary trace", "Model input", "Digitized trace",
+               "Measurements"}
 
 EXPLANATIONS: dict[str, str] = {
     "Original": "The picture as it was loaded. The file is decoded safely (size limits, EXIF orientation, "
@@ -46,11 +48,21 @@ EXPLANATIONS: dict[str, str] = {
     "Model input": "The binary trace is shrunk to the small fixed size the neural networks read (height x width "
     "below). The models are also told which lead it is, because the same shape can be normal in one lead and "
     "abnormal in another.",
+    "Digitized trace": "The binary trace becomes a signal again: in every column of pixels the program follows the "
+    "line (past the printed lead name and the separator bars), and the paper gives the units. The grid is "
+    "25 mm per second and 10 mm per millivolt, so a 2.5 s column of 62.5 mm tells how many pixels make a "
+    "millimetre. Each lead is placed in time by where its column starts, so that all leads share the rhythm "
+    "strip's clock.",
+    "Measurements": "The trace becomes numbers a cardiologist reads. NeuroKit2 finds the beats on the rhythm strip; "
+    "each lead's beats are averaged into a median beat (noise and odd beats cancel out); the QRS onset, the J "
+    "point and the T end are placed where the leads' slope starts, stops and the T wave returns to baseline. "
+    "Then come the ST level 60 ms after J, the Q, R, S and T waves, the QRS duration and the rhythm's rate and "
+    "regularity. The measurement model classifies the page from these numbers alone.",
     "Probabilities": "The CNN and the CRNN each give a probability for every class, lead by lead (the heatmaps). "
-    "On a 12-lead page each model combines its leads with a weighting learnt from the training images "
-    "(some leads count more for some classes; see Model comparison); a model without one takes the mean. "
+    "On a 12-lead page each network combines its leads with a weighting learnt from the training images "
+    "(some leads count more for some classes; see Model comparison); a network without one takes the mean. "
     "The CNN looks at local shapes; the CRNN also reads the trace from left to right as a sequence, the way "
-    "time runs.",
+    "time runs. The measurement model gives one probability per class for the whole page.",
 }
 
 
@@ -83,9 +95,42 @@ def show_stage(stage: str, analysis, lead_name: str | None) -> None:
         height, width = TASK_SPECS[result.task].input_shape
         picture = (255 - np.clip(lead.model_input, 0, 1) * 255).astype(np.uint8)
         st.image(picture, width="stretch", caption=f"{lead.name}: model input, {height} x {width} pixels (enlarged)")
+    elif stage == "Digitized trace":
+        show_digitized_stage(analysis, lead)
+    elif stage == "Measurements":
+        show_measurement_stage(analysis, lead)
     elif stage == "Probabilities":
         widgets.show_model_errors(analysis)
         widgets.show_probabilities(analysis, per_lead=True)
+
+
+def show_digitized_stage(analysis, lead) -> None:
+    measurements = analysis.measurements
+    if measurements is None:
+        st.info("A single-beat image has no grid to give it units, so it is not digitized.")
+        return
+    left, right = st.columns(2)
+    left.image(lead_picture(lead, "binary"), width="stretch", caption=f"{lead.name}: binary")
+    signal = measurements.signals.get(lead.name)
+    if signal is not None:
+        right.plotly_chart(charts.signal_figure(signal, f"{lead.name}: millivolts over seconds"), width="stretch")
+
+
+def show_measurement_stage(analysis, lead) -> None:
+    measurements = analysis.measurements
+    if measurements is None:
+        st.info("The measurements read a 12-lead page; a single beat has none.")
+        return
+    if not measurements.measurable:
+        st.info(f"This page could not be measured: {measurements.missing['page']}.")
+        return
+    st.plotly_chart(charts.median_beats_figure(measurements, [lead.name] if lead.name in measurements.median_beats
+                                               else ["II"], f"{lead.name}: median beat and its fiducial points"),
+                    width="stretch")
+    values = measurements.leads.get(lead.name)
+    if values:
+        st.dataframe({describe(f"{lead.name}.{k}"): round(v, 3) for k, v in values.items() if np.isfinite(v)},
+                     width="stretch")
 
 
 def ink_summary(result) -> tuple[float, float]:

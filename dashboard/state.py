@@ -22,7 +22,11 @@ SAMPLES_DIR = ROOT / "data" / "samples"
 MODELS_DIR_VARIABLE = "ECG_MODELS_DIR"
 UPLOAD_TYPES: list[str] = [ext.lstrip(".") for ext in IMAGE_EXTENSIONS]
 TASK_CHOICES: dict[str, str] = {"auto": "Auto", "twelve_lead": "12-lead page", "beat": "Single beat"}
-SOURCE_CHOICES: dict[str, str] = {"sample": "Built-in sample (synthetic)", "upload": "Upload an image"}
+SOURCE_CHOICES: dict[str, str] = {"sample": "Built-in sample", "upload": "Upload an image or PDF"}
+ORIGIN_LABELS: dict[str, str] = {
+    "real": "real, from the test split",
+    "synthetic": "synthetic: drawn by the project, unlike anything the models learnt from",
+}
 
 
 def models_dir() -> str | None:
@@ -31,9 +35,14 @@ def models_dir() -> str | None:
 
 
 def models_fingerprint(directory: str | None) -> str:
-    """Size and modification time of every model file and card, so caches notice a retrained model."""
-    return "|".join(f"{task}_{kind}:{model_files_stamp(task, kind, directory)}"
-                    for task in TASKS for kind in MODEL_KINDS)
+    """Size and modification time of every model file and card, and of the verdict rules, so caches notice a
+    retrained model."""
+    from ecg_pipeline.verdict import verdict_card_path
+
+    rules = [verdict_card_path(task, directory) for task in TASKS]
+    return "|".join([f"{task}_{kind}:{model_files_stamp(task, kind, directory)}"
+                     for task in TASKS for kind in TASK_SPECS[task].model_kinds]
+                    + [f"{p.name}:{p.stat().st_mtime_ns if p.exists() else None}" for p in rules])
 
 
 def digest(data: bytes) -> str:
@@ -81,10 +90,8 @@ def warm_models() -> None:
 
     Missing or broken models are skipped here; the analysis reports them where it needs them.
     """
-    from ecg_pipeline.constants import MODEL_KINDS, TASKS
-
     for task in TASKS:
-        for kind in MODEL_KINDS:
+        for kind in TASK_SPECS[task].model_kinds:
             try:
                 get_model(task, kind)
             except Exception:  # reported by the analysis that needs the model, with how to fix it
@@ -94,45 +101,89 @@ def warm_models() -> None:
 def model_cards(task: str) -> dict[str, dict]:
     """The cards of the task's models that have one, by model kind."""
     directory = models_dir()
-    cards = {kind: read_card(task, kind, directory) for kind in MODEL_KINDS}
+    cards = {kind: read_card(task, kind, directory) for kind in TASK_SPECS[task].model_kinds}
     return {kind: card for kind, card in cards.items() if card}
 
 
+def verdict_card(task: str) -> dict | None:
+    """The task's verdict-rule card (``scripts/fit_verdict_rule.py``), or ``None``."""
+    import json
+
+    from ecg_pipeline.verdict import verdict_card_path
+
+    path = verdict_card_path(task, models_dir())
+    return json.loads(path.read_text()) if path.exists() else None
+
+
+def image_of(data: bytes, page: int = 1):
+    """What the pipeline reads: the bytes of an image, or the rendered page of a PDF."""
+    from ecg_pipeline.loading import is_pdf, pdf_pages
+
+    return pdf_pages(data, page, page)[0] if is_pdf(data) else data
+
+
 @st.cache_data(show_spinner="Analysing the image...", max_entries=12)
-def _analyze(key: str, task: str, sigma: float, threshold: str | float, directory: str | None,
-             fingerprint: str, _data: bytes):
+def _analyze(key: str, page: int, task: str, sigma: float, threshold: str | float, anyway: bool,
+             directory: str | None, fingerprint: str, _data: bytes):
     from ecg_pipeline.inference import analyze
 
-    return analyze(_data, task=task, sigma=sigma, threshold=threshold, models_dir=directory)
+    return analyze(image_of(_data, page), task=task, sigma=sigma, threshold=threshold, models_dir=directory,
+                   anyway=anyway)
 
 
-def analyze_bytes(data: bytes, task: str = "auto", sigma: float = 1.0, threshold: str | float = "otsu"):
-    """Every stage and both models' probabilities of one image (an ``AnalysisResult``), cached by the
-    SHA-256 of ``data`` with the task and the settings.
+def analyze_bytes(data: bytes, task: str = "auto", sigma: float = 1.0, threshold: str | float = "otsu",
+                  anyway: bool = False, page: int = 1):
+    """Every stage, the gate and every model's probabilities of one image or PDF page (an ``AnalysisResult``),
+    cached by the SHA-256 of ``data`` with the page, the task and the settings.
 
     Raises the pipeline's ``EcgError`` subclasses for images it cannot use.
     """
     directory = models_dir()
     threshold = threshold if isinstance(threshold, str) else float(threshold)
-    return _analyze(digest(data), task, float(sigma), threshold, directory, models_fingerprint(directory),
-                    data)
+    return _analyze(digest(data), page, task, float(sigma), threshold, anyway, directory,
+                    models_fingerprint(directory), data)
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def _page_count(key: str, _data: bytes) -> int:
+    from ecg_pipeline.loading import is_pdf, pdf_page_count
+
+    return pdf_page_count(_data) if is_pdf(_data) else 1
+
+
+def page_count(data: bytes) -> int:
+    """Pages of a PDF (1 for an image); a damaged PDF raises ``InvalidImageError``."""
+    return _page_count(digest(data), data)
 
 
 @st.cache_data(show_spinner=False, max_entries=1000)
-def _predict(key: str, task: str, directory: str | None, fingerprint: str, _data: bytes) -> dict:
+def _prediction_rows(key: str, task: str, directory: str | None, fingerprint: str, _data: bytes) -> list[dict]:
+    from ecg_pipeline.errors import EcgError
     from ecg_pipeline.inference import analyze
+    from ecg_pipeline.loading import is_pdf, pdf_pages
+    from ecg_pipeline.rows import error_rows, prediction_rows
 
-    result = analyze(_data, task=task, models_dir=directory)
-    return {"task": result.task, "task_reason": result.pipeline.task_reason, "classes": result.classes,
-            "aggregate": result.aggregate, "model_errors": result.model_errors,
-            "warnings": list(result.pipeline.warnings)}
+    kinds = MODEL_KINDS
+    try:
+        images = ([(f"#page={n}", page) for n, page in enumerate(pdf_pages(_data), start=1)]
+                  if is_pdf(_data) else [("", _data)])
+    except EcgError as exc:
+        return error_rows("", task, kinds, str(exc))
+    rows = []
+    for suffix, image in images:
+        try:
+            rows.extend(prediction_rows(suffix, analyze(image, task=task, models_dir=directory), kinds))
+        except EcgError as exc:
+            rows.extend(error_rows(suffix, task, kinds, str(exc)))
+    return rows
 
 
-def predict_bytes(data: bytes, task: str = "auto") -> dict:
-    """The small part of an analysis that batch scoring and the gallery need (no stage images):
-    ``task``, ``task_reason``, ``classes``, ``aggregate``, ``model_errors``, ``warnings``."""
+def prediction_rows_bytes(name: str, data: bytes, task: str = "auto") -> list[dict]:
+    """The rows of one file, as the command line writes them (``ecg_pipeline.rows``), each page of a PDF named
+    ``name#page=N``; cached by the file's SHA-256. Raises nothing for a bad file: its rows carry the error."""
     directory = models_dir()
-    return _predict(digest(data), task, directory, models_fingerprint(directory), data)
+    rows = _prediction_rows(digest(data), task, directory, models_fingerprint(directory), data)
+    return [{**row, "path": name + row["path"]} for row in rows]
 
 
 @st.cache_data(show_spinner="Computing Grad-CAM...", max_entries=64)
@@ -143,27 +194,41 @@ def _gradcam(key: str, task: str, sigma: float, threshold: str | float, kind: st
     return gradcam_heatmaps(_load_model(task, kind, directory, fingerprint), _inputs, class_index)
 
 
-def gradcam_bytes(data: bytes, analysis, kind: str, class_id: str, sigma: float, threshold: str | float):
+def gradcam_bytes(data: bytes, analysis, kind: str, class_id: str, sigma: float, threshold: str | float,
+                  page: int = 1):
     """Grad-CAM heatmaps (n_leads, H, W) of one model for one class, over every lead of the analysis."""
     directory = models_dir()
     threshold = threshold if isinstance(threshold, str) else float(threshold)
-    return _gradcam(digest(data), analysis.task, float(sigma), threshold, kind, analysis.classes.index(class_id),
-                    directory, models_fingerprint(directory), analysis.pipeline.model_inputs)
+    return _gradcam(f"{digest(data)}#{page}", analysis.task, float(sigma), threshold, kind,
+                    analysis.classes.index(class_id), directory, models_fingerprint(directory),
+                    analysis.pipeline.model_inputs)
 
 
 @st.cache_data(show_spinner=False)
 def builtin_samples() -> list[dict]:
-    """The built-in samples from ``data/samples/manifest.csv``: file, task, class and a label that says
-    they are synthetic."""
-    manifest = pd.read_csv(SAMPLES_DIR / "manifest.csv")
+    """The built-in samples from ``data/samples/manifest.csv`` (real ones first): file, task, class, origin,
+    source, licence and a label that says where the image comes from."""
+    manifest = pd.read_csv(SAMPLES_DIR / "manifest.csv").fillna("")
     samples = []
     for row in manifest.to_dict("records"):
         spec = TASK_SPECS[row["task"]]
         kind = "12-lead page" if row["task"] == "twelve_lead" else "single beat"
         number = Path(row["file"]).stem.rsplit("_", 1)[-1]
-        samples.append({"file": row["file"], "task": row["task"], "class": row["class"],
-                        "label": f"{kind}: {spec.display_names[row['class']]} #{number} (synthetic)"})
-    return samples
+        samples.append({**row, "label": f"{kind}: {spec.display_names[row['class']]} #{number} "
+                                        f"({ORIGIN_LABELS[row['origin']]})"})
+    return sorted(samples, key=lambda s: s["origin"] != "real")
+
+
+def sample_of(file: str | None) -> dict | None:
+    """The built-in sample of that file name, or ``None`` for an upload."""
+    return next((s for s in builtin_samples() if s["file"] == file), None)
+
+
+def attribution(sample: dict) -> str:
+    """The credit a real sample's licence asks for."""
+    return (f"Real image from the project's test split: {sample['source']}; licence {sample['licence']}. "
+            f"Original file {sample['original_file']}" + (", patient fields blanked." if sample["task"] ==
+                                                          "twelve_lead" else "."))
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
@@ -189,9 +254,28 @@ def image_input(key: str) -> tuple[str | None, bytes | None]:
     samples = {sample["file"]: sample for sample in builtin_samples()}
     file = st.selectbox("Built-in sample", list(samples), format_func=lambda f: samples[f]["label"],
                         key=f"{key}_sample",
-                        help="Synthetic images generated by the project (scripts/make_samples.py), each drawn "
-                        "as the class in its name. Not patient data.")
+                        help="Real images from the test split (the models never saw them), and synthetic ones "
+                        "drawn by the project (scripts/make_samples.py) as the class in their name.")
+    if samples[file]["origin"] == "real":
+        st.caption(attribution(samples[file]))
     return file, sample_bytes(file)
+
+
+def settings_follow_image(prefix: str, image_key: str, defaults: dict[str, object]) -> list[str]:
+    """Reset the settings that were meant for another image when the image (or task, or page) changes.
+
+    Call before the settings' widgets are drawn. Returns the settings that were reset (empty when none was),
+    so that the page can say so.
+    """
+    seen = f"{prefix}_image_key"
+    previous = st.session_state.get(seen)
+    st.session_state[seen] = image_key
+    if previous is None or previous == image_key:
+        return []
+    reset = [name for name, value in defaults.items() if name in st.session_state and st.session_state[name] != value]
+    for name in reset:
+        st.session_state[name] = defaults[name]
+    return reset
 
 
 @st.cache_data(show_spinner="Digitizing the traces...", max_entries=12)
@@ -201,7 +285,17 @@ def _digitized(key: str, task: str, sigma: float, threshold: str | float, _pipel
     return digitize_page(_pipeline)
 
 
-def digitized_bytes(data: bytes, analysis, sigma: float, threshold: str | float):
-    """Calibrated traces (mV over s) and heart rate of a 12-lead analysis, or ``None`` for a single beat."""
+def digitized_bytes(data: bytes, analysis, sigma: float, threshold: str | float, page: int = 1):
+    """Calibrated traces (mV over s) of a 12-lead analysis, or ``None`` for a single beat."""
     threshold = threshold if isinstance(threshold, str) else float(threshold)
-    return _digitized(digest(data), analysis.task, float(sigma), threshold, analysis.pipeline)
+    return _digitized(f"{digest(data)}#{page}", analysis.task, float(sigma), threshold, analysis.pipeline)
+
+
+def page_input(key: str, data: bytes | None) -> int:
+    """The page to analyse: 1 for an image, a choice for a PDF of several pages."""
+    if data is None:
+        return 1
+    pages = page_count(data)
+    if pages == 1:
+        return 1
+    return int(st.selectbox(f"Page of the PDF (it has {pages})", list(range(1, pages + 1)), key=f"{key}_pdf_page"))

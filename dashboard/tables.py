@@ -10,10 +10,27 @@ import numpy as np
 import pandas as pd
 
 from ecg_pipeline.cards import other_seed_cross_validations
-from ecg_pipeline.constants import TASK_SPECS
+from ecg_pipeline.constants import MODEL_TITLES, TASK_SPECS
 from ecg_pipeline.render import png_bytes, stage_images
 
 MISSING = "—"
+#: The measurement table's columns: (value name, header) per lead.
+MEASUREMENT_COLUMNS: tuple[tuple[str, str], ...] = (
+    ("st_j60_mv", "ST at J+60 (mV)"), ("st_slope_mv_per_s", "ST slope (mV/s)"), ("q_depth_mv", "Q depth (mV)"),
+    ("q_width_ms", "Q width (ms)"), ("r_amplitude_mv", "R (mV)"), ("s_amplitude_mv", "S (mV)"),
+    ("qrs_peak_to_peak_mv", "QRS peak-to-peak (mV)"), ("t_max_mv", "T max (mV)"), ("t_min_mv", "T min (mV)"),
+)
+#: Which criterion marks which columns of the measurement table.
+CRITERION_COLUMNS: dict[str, tuple[str, ...]] = {
+    "st_elevation": ("ST at J+60 (mV)",), "st_depression": ("ST at J+60 (mV)",),
+    "pathological_q": ("Q depth (mV)", "Q width (ms)"), "t_inversion": ("T min (mV)",),
+}
+CRITERION_NAMES: dict[str, str] = {
+    "st_elevation": "ST elevation (at least 0.1 mV, 0.2 mV in V2-V3, in two contiguous leads)",
+    "st_depression": "ST depression (at least 0.05 mV)",
+    "pathological_q": "pathological Q (at least 0.1 mV deep, and 40 ms wide or a quarter of R)",
+    "t_inversion": "T inversion (at least 0.1 mV deep)",
+}
 
 
 def _number(value, fmt: str) -> str:
@@ -37,7 +54,7 @@ def metrics_table(cards: dict[str, dict]) -> pd.DataFrame:
         evaluation = card.get("evaluation", {})
         training = card.get("training", {})
         size = card.get("file_size_bytes")
-        rows[kind.upper()] = {
+        rows[MODEL_TITLES.get(kind, kind)] = {
             "Accuracy": _number(evaluation.get("accuracy"), ".3f"),
             "Macro-F1": _number(evaluation.get("macro_f1"), ".3f"),
             "Expected calibration error (lower is better)": _number(evaluation.get("expected_calibration_error"),
@@ -53,6 +70,8 @@ def metrics_table(cards: dict[str, dict]) -> pd.DataFrame:
                 other_seed_cross_validations(card) or MISSING,
             "Cross-validated macro-F1 of the lead weighting (train + validation)": _number(
                 card.get("lead_weighting", {}).get("cross_validation", {}).get("macro_f1"), ".3f"),
+            "Cross-validated macro-F1 of the measurement model (repeated 5-fold, train + validation)":
+                _measurement_cv(card),
             "Test images": _number(evaluation.get("n_images"), "d"),
             "Epochs": _number(training.get("epochs_run"), "d"),
             "Training time (s)": _number(training.get("training_seconds"), ".0f"),
@@ -61,6 +80,21 @@ def metrics_table(cards: dict[str, dict]) -> pd.DataFrame:
     table = pd.DataFrame(rows)
     table.index.name = "figure"
     return table
+
+
+def _measurement_cv(card: dict) -> str:
+    cv = card.get("cross_validation")
+    if not cv:
+        return MISSING
+    return (f"{cv['macro_f1']:.3f} ± {cv['macro_f1_std']:.3f} (infarction F1 "
+            f"{cv['per_class_f1'].get('myocardial_infarction', float('nan')):.3f})")
+
+
+def rules_table(card: dict, task: str) -> pd.DataFrame:
+    """Every candidate verdict rule with its out-of-fold macro-F1 and per-class F1, the chosen one first."""
+    names = TASK_SPECS[task].display_names
+    return pd.DataFrame([{"rule": r["name"], "macro-F1": r["macro_f1"],
+                          **{f"{names[c]} F1": v for c, v in r["per_class_f1"].items()}} for r in card["candidates"]])
 
 
 def per_class_table(cards: dict[str, dict], task: str) -> pd.DataFrame:
@@ -74,7 +108,8 @@ def per_class_table(cards: dict[str, dict], task: str) -> pd.DataFrame:
             figures = card.get("evaluation", {}).get("per_class", {}).get(class_id, {})
             for metric in ("precision", "recall", "f1"):
                 value = figures.get(metric)
-                row[f"{kind.upper()} {metric}"] = round(float(value), 3) if value is not None else np.nan
+                row[f"{MODEL_TITLES.get(kind, kind)} {metric}"] = (round(float(value), 3) if value is not None
+                                                                   else np.nan)
             support = figures.get("support", support)
         row["test images"] = support
         rows.append(row)
@@ -87,8 +122,9 @@ def robustness_table(cards: dict[str, dict]) -> pd.DataFrame | None:
     columns: dict[str, dict] = {}
     for kind, card in cards.items():
         robustness = card.get("robustness") or {}
-        for name, values in ((f"{kind.upper()} macro-F1", robustness.get("results")),
-                             (f"{kind.upper()} verdicts unchanged", robustness.get("verdict_unchanged"))):
+        title = MODEL_TITLES.get(kind, kind)
+        for name, values in ((f"{title} macro-F1", robustness.get("results")),
+                             (f"{title} verdicts unchanged", robustness.get("verdict_unchanged"))):
             if not values:
                 continue
             column = {}
@@ -105,6 +141,38 @@ def robustness_table(cards: dict[str, dict]) -> pd.DataFrame | None:
     return table.reset_index()
 
 
+def measurement_table(measurements) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The 12 leads by their ST, Q, R, S, QRS and T values, and which cells meet a standard criterion.
+
+    Returns
+    -------
+    values : DataFrame, one row per lead (NaN where the lead could not be measured)
+    flags : DataFrame of the same shape: the criterion a cell meets, or ""
+    """
+    from ecg_pipeline.measure import MEASURED_LEADS
+
+    values = pd.DataFrame([{header: measurements.leads.get(lead, {}).get(name, np.nan)
+                            for name, header in MEASUREMENT_COLUMNS} for lead in MEASURED_LEADS],
+                          index=pd.Index(MEASURED_LEADS, name="lead"))
+    flags = pd.DataFrame("", index=values.index, columns=values.columns)
+    for lead, criteria in measurements.criteria.items():
+        for criterion, met in criteria.items():
+            if met:
+                for column in CRITERION_COLUMNS[criterion]:
+                    flags.loc[lead, column] = criterion
+    return values, flags
+
+
+def measurement_reasons(contributions: pd.DataFrame, top: int = 6) -> pd.DataFrame:
+    """The measurements that moved the measurement model's verdict most on this page, in words."""
+    from ecg_pipeline.measure.names import describe
+
+    rows = contributions.head(top)
+    return pd.DataFrame({"measurement": [describe(f) for f in rows["feature"]],
+                         "value": rows["value"].round(3),
+                         "moved the verdict's probability by": rows["change"].map(lambda v: f"{v:+.1%}")})
+
+
 def probabilities_frame(analysis) -> pd.DataFrame:
     """Per-lead and aggregated probabilities of every model in one table (the CSV download)."""
     classes = analysis.classes
@@ -117,17 +185,35 @@ def probabilities_frame(analysis) -> pd.DataFrame:
     return frame[["model", "lead", "predicted_class", *classes]]
 
 
-def probabilities_json(analysis, name: str, sigma: float, threshold: str | float, digitized=None) -> str:
-    """Everything the models said about one image, as JSON (with the heart rate when digitized)."""
+def _rounded(value) -> float | None:
+    return None if value is None or not np.isfinite(value) else round(float(value), 4)
+
+
+def measurements_document(measurements) -> dict:
+    """The page's measurements as JSON-ready data: page, territory and lead values, criteria, missing leads."""
+    return {"page": {k: _rounded(v) for k, v in measurements.page.items()},
+            "regional": {k: _rounded(v) for k, v in measurements.regional.items()},
+            "leads": {lead: {k: _rounded(v) for k, v in values.items()} for lead, values in measurements.leads.items()},
+            "criteria": measurements.criteria, "missing": measurements.missing,
+            "rr_intervals_s": [round(float(v), 4) for v in measurements.rr_s],
+            "fiducials_s": None if measurements.fiducials is None else {
+                "qrs_onset": _rounded(measurements.fiducials.qrs_onset_s),
+                "j_point": _rounded(measurements.fiducials.j_point_s),
+                "t_end": _rounded(measurements.fiducials.t_end_s)}}
+
+
+def probabilities_json(analysis, name: str, sigma: float, threshold: str | float) -> str:
+    """Everything the gate, the measurements and the models said about one image, as JSON."""
     models = {}
     for kind in analysis.models:
         row = analysis.aggregate.loc[kind]
         models[kind] = {
             "predicted_class": row["predicted_class"],
             "aggregate": {c: round(float(row[c]), 6) for c in analysis.classes},
-            "per_lead": {lead: {c: round(float(v), 6) for c, v in probs.items()}
-                         for lead, probs in analysis.lead_probabilities(kind).to_dict("index").items()},
         }
+        if kind in analysis.networks:
+            models[kind]["per_lead"] = {lead: {c: round(float(v), 6) for c, v in probs.items()}
+                                        for lead, probs in analysis.lead_probabilities(kind).to_dict("index").items()}
         contributions = analysis.lead_contributions
         if not contributions.empty and kind in set(contributions["model"]):
             table = contributions[contributions["model"] == kind].set_index("lead")[analysis.classes]
@@ -140,14 +226,15 @@ def probabilities_json(analysis, name: str, sigma: float, threshold: str | float
         "rotation_degrees": round(float(pipeline.rotation_degrees), 3),
         "layout_confidence": round(float(pipeline.layout_confidence), 3),
         "warnings": pipeline.warnings, "aggregation": analysis.aggregation, "classes": analysis.classes,
-        "verdict": analysis.verdict(), "models": models, "model_errors": analysis.model_errors,
+        "gate": None if analysis.gate is None else {"passed": analysis.gate.passed, "reason": analysis.gate.reason,
+                                                    "message": analysis.gate.message,
+                                                    "analysed_anyway": analysis.forced},
+        "verdict": analysis.verdict().to_dict(), "models": models, "model_errors": analysis.model_errors,
     }
-    if digitized is not None:
-        document["digitized"] = {
-            "heart_rate_bpm": None if digitized.heart_rate_bpm is None else round(digitized.heart_rate_bpm, 1),
-            "rr_intervals_s": [round(float(v), 4) for v in digitized.rr_intervals_s],
-            "px_per_mm": round(digitized.px_per_mm, 4),
-        }
+    if analysis.measurements is not None:
+        document["measurements"] = measurements_document(analysis.measurements)
+    if pipeline.px_per_mm is not None:
+        document["px_per_mm"] = round(float(pipeline.px_per_mm), 4)
     return json.dumps(document, indent=1)
 
 

@@ -10,14 +10,14 @@ import numpy as np
 import streamlit as st
 
 from dashboard import charts, state, tables
+from dashboard.clinical import NOT_A_DEVICE, title
 from ecg_pipeline.constants import REFERENCE_PX_PER_MM, TASK_SPECS
 from ecg_pipeline.errors import EcgError
 from ecg_pipeline.render import draw_lead_boxes, lead_montage, lead_picture, preview
 from ecg_pipeline.stages import STROKE_REFERENCE_HEIGHT, TYPICAL_STROKE_WIDTH
 
 LOG = logging.getLogger(__name__)
-NOT_A_DEVICE = ("This is a research and teaching prototype, **not a medical device**: do not use it for "
-                "diagnosis or treatment decisions.")
+__all__ = ["NOT_A_DEVICE"]
 VIEW_LABELS: dict[str, str] = {"raw": "Raw crop", "smoothed": "Gaussian-smoothed", "binary": "Binary trace"}
 
 
@@ -43,11 +43,15 @@ def lead_grid(result, view: str) -> None:
 
 
 def show_task(result, requested: str) -> None:
-    title = TASK_SPECS[result.task].title
+    task_title = TASK_SPECS[result.task].title
     if requested == "auto":
-        st.info(f"Detected: **{title}**, because {result.task_reason}. Choose the task yourself if this is wrong.")
+        st.info(f"Detected: **{task_title}**, because {result.task_reason}. Choose the task yourself if this is "
+                "wrong.")
     else:
-        st.caption(f"Task: {title} (chosen by you).")
+        st.caption(f"Task: {task_title} (chosen by you).")
+
+
+def show_warnings(result) -> None:
     for warning in result.warnings:
         st.warning(warning)
 
@@ -93,20 +97,21 @@ def show_histogram(lead) -> None:
 def show_model_errors(analysis) -> None:
     """Why a model did not run (its message says how to train it)."""
     for kind, message in analysis.model_errors.items():
-        st.warning(f"**{kind.upper()} unavailable.** {message}")
+        st.warning(f"**{title(kind)} unavailable.** {message}")
 
 
 def show_probabilities(analysis, per_lead: bool = True) -> None:
-    """Per-lead heatmap of each model, then both models' aggregated probabilities in one chart."""
+    """Per-lead heatmap of each network, then every model's page probabilities in one chart."""
     if not analysis.models:
         return
-    if per_lead:
-        for column, kind in zip(st.columns(len(analysis.models)), analysis.models, strict=True):
+    if per_lead and analysis.networks:
+        for column, kind in zip(st.columns(len(analysis.networks)), analysis.networks, strict=True):
             with column:
                 st.plotly_chart(charts.lead_heatmap(analysis.lead_probabilities(kind), analysis.task,
-                                                    f"{kind.upper()}: probability per lead"), width="stretch")
+                                                    f"{title(kind)}: probability per lead"), width="stretch")
     st.plotly_chart(charts.aggregate_bars(analysis.aggregate, analysis.task,
-                                          f"Both models, leads combined by {analysis.aggregation}"), width="stretch")
+                                          f"Every model, page probabilities ({analysis.aggregation})"),
+                    width="stretch")
 
 
 def show_lead_contributions(analysis) -> None:
@@ -125,73 +130,54 @@ def show_lead_contributions(analysis) -> None:
                "tall bars are the leads the verdict rests on, bars below zero are leads that argued against it.")
 
 
-def show_verdict(analysis) -> None:
-    verdict = analysis.verdict()
-    if verdict["predicted_class"] is None:
-        st.info("No verdict: no trained model is available for this task (see the messages below).")
-        return
-    names = TASK_SPECS[analysis.task].display_names
-    predicted = analysis.aggregate["predicted_class"]
-    with st.container(border=True):
-        cols = st.columns([2, 1, 1])  # class names such as "Myocardial infarction" are long
-        cols[0].metric("Verdict", names[verdict["predicted_class"]])
-        cols[1].metric("Confidence", f"{verdict['confidence']:.0%}",
-                       help="Mean over the models of the aggregated probability of this class.")
-        if len(predicted) < 2:
-            cols[2].metric("Models", f"only {predicted.index[0].upper()}")
-            st.markdown(f"Only the **{predicted.index[0].upper()}** ran; the other model is unavailable.")
-        else:
-            agree = verdict["models_agree"]
-            cols[2].metric("Models", "agree" if agree else "disagree")
-            each = ", ".join(f"{k.upper()}: {names[c]} ({analysis.aggregate.loc[k, c]:.0%})"
-                             for k, c in predicted.items())
-            st.markdown(f"**CNN and CRNN {'agree' if agree else 'disagree'}** ({each}).")
-        st.caption(NOT_A_DEVICE)
-
-
-def show_gradcam(data: bytes, analysis, lead_name: str, sigma: float, threshold: str | float) -> None:
-    """Each model's Grad-CAM for its predicted class, over the selected lead's raw crop."""
+def show_gradcam(data: bytes, analysis, lead_name: str, sigma: float, threshold: str | float, page: int = 1) -> None:
+    """Each network's Grad-CAM for its predicted class, over the selected lead's raw crop."""
     from ecg_pipeline.gradcam import overlay_heatmap
 
     index = analysis.pipeline.lead_names.index(lead_name)
     lead = analysis.pipeline.leads[index]
     names = TASK_SPECS[analysis.task].display_names
-    for column, kind in zip(st.columns(len(analysis.models)), analysis.models, strict=True):
+    for column, kind in zip(st.columns(len(analysis.networks)), analysis.networks, strict=True):
         class_id = analysis.aggregate.loc[kind, "predicted_class"]
         try:
-            heat = state.gradcam_bytes(data, analysis, kind, class_id, sigma, threshold)[index]
+            heat = state.gradcam_bytes(data, analysis, kind, class_id, sigma, threshold, page)[index]
         except Exception as exc:  # an explanation that fails must not hide the results around it
             LOG.exception("Grad-CAM failed")
-            column.warning(f"Grad-CAM is not available for the {kind.upper()} ({type(exc).__name__}: {exc}).")
+            column.warning(f"Grad-CAM is not available for the {title(kind)} ({type(exc).__name__}: {exc}).")
             continue
         column.image(overlay_heatmap(lead.raw, heat), width="stretch",
-                     caption=f"{kind.upper()}: parts of lead {lead_name} that raised '{names[class_id]}'")
+                     caption=f"{title(kind)}: parts of lead {lead_name} that raised '{names[class_id]}'")
 
 
-def show_downloads(name: str, analysis, sigma: float, threshold: str | float, digitized=None) -> None:
+def show_downloads(name: str, analysis, sigma: float, threshold: str | float) -> None:
     stem = Path(name).stem
-    cols = st.columns(3)
+    cols = st.columns(4)
     cols[0].download_button("Probabilities (CSV)", tables.probabilities_frame(analysis).to_csv(index=False),
                             f"{stem}_probabilities.csv", "text/csv", on_click="ignore", icon=":material/download:")
-    document = tables.probabilities_json(analysis, name, sigma, threshold, digitized)
-    cols[1].download_button("Probabilities (JSON)", document, f"{stem}_probabilities.json", "application/json",
-                            on_click="ignore", icon=":material/download:")
-    cols[2].download_button("Stage images (ZIP of PNG)", lambda: tables.stages_zip(analysis.pipeline),
+    document = tables.probabilities_json(analysis, name, sigma, threshold)
+    cols[1].download_button("Everything (JSON)", document, f"{stem}_analysis.json", "application/json",
+                            on_click="ignore", icon=":material/download:",
+                            help="The gate, the verdict, every model's probabilities and the measurements.")
+    if analysis.measurements is not None and analysis.measurements.measurable:
+        values, _ = tables.measurement_table(analysis.measurements)
+        cols[2].download_button("Measurements (CSV)", values.to_csv(), f"{stem}_measurements.csv", "text/csv",
+                                on_click="ignore", icon=":material/download:")
+    cols[3].download_button("Stage images (ZIP of PNG)", lambda: tables.stages_zip(analysis.pipeline),
                             f"{stem}_stages.zip", "application/zip", on_click="ignore", icon=":material/download:")
 
 
-def show_digitized(data: bytes, analysis, sigma: float, threshold: str | float):
-    """Each lead as a calibrated signal and the heart rate from the rhythm strip; returns the digitized ECG."""
-    digitized = state.digitized_bytes(data, analysis, sigma, threshold)
+def show_digitized(data: bytes, analysis, sigma: float, threshold: str | float, page: int = 1):
+    """Each lead as a calibrated signal, with the rhythm strip's RR intervals; returns the digitized ECG."""
+    digitized = state.digitized_bytes(data, analysis, sigma, threshold, page)
     if digitized is None:
         st.info("A single-beat image has no grid to calibrate against, so it is not digitized.")
         return None
+    rr = analysis.measurements.rr_s if analysis.measurements is not None and not analysis.refused else np.zeros(0)
     cols = st.columns(3)
-    rate = digitized.heart_rate_bpm
-    cols[0].metric("Heart rate (rhythm strip)", "n/a" if rate is None else f"{rate:.0f} bpm")
-    rr = digitized.rr_intervals_s
-    cols[1].metric("RR interval, median", "n/a" if len(rr) == 0 else f"{np.median(rr) * 1000:.0f} ms")
-    cols[2].metric("RR variability (SD)", "n/a" if len(rr) < 2 else f"{np.std(rr) * 1000:.0f} ms")
+    cols[0].metric("RR interval, median", "n/a" if len(rr) == 0 else f"{np.median(rr) * 1000:.0f} ms")
+    cols[1].metric("RR variability (SD)", "n/a" if len(rr) < 2 else f"{np.std(rr) * 1000:.0f} ms",
+                   help="Between whole beats: a beat cut off at the strip's edge is left out.")
+    cols[2].metric("RMSSD", "n/a" if len(rr) < 2 else f"{np.sqrt(np.mean(np.diff(rr) ** 2)) * 1000:.0f} ms")
     leads = st.multiselect("Leads to draw", list(digitized.traces), default=["II", "rhythm"], key="digitized_leads")
     if leads:
         st.plotly_chart(charts.trace_figure(digitized, leads), width="stretch")

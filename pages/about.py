@@ -3,7 +3,8 @@
 import streamlit as st
 
 from dashboard import state, tables, widgets
-from ecg_pipeline.constants import DATA_SOURCES, MODEL_KINDS, TASK_SPECS, TASKS
+from dashboard.clinical import title
+from ecg_pipeline.constants import DATA_SOURCES, TASK_SPECS, TASKS
 from ecg_pipeline.inference import training_command
 
 
@@ -14,18 +15,19 @@ def show_cards(task: str) -> None:
                 f"and `{training_command(task, 'crnn')}`")
         return
     st.dataframe(tables.metrics_table(cards), width="stretch")
-    for kind in MODEL_KINDS:
+    for kind in TASK_SPECS[task].model_kinds:
         card = cards.get(kind)
         if card is None:
-            st.caption(f"{kind.upper()}: no card yet. Train it with: `{training_command(task, kind)}`")
+            st.caption(f"{title(kind)}: no card yet. Train it with: `{training_command(task, kind)}`")
             continue
         training = card.get("training", {})
         images = training.get("images", {})
         split = ", ".join(f"{n} {name}" for name, n in images.items()) or "not recorded"
-        st.markdown(f"**{kind.upper()}**: input {' x '.join(map(str, card.get('input_shape', [])))} pixels per "
-                    f"lead; split manifest `{training.get('split_manifest', 'n/a')}` ({split} images); "
-                    f"trained {card.get('trained_at', 'n/a')}.")
-        with st.expander(f"Full {kind.upper()} card (JSON)"):
+        reads = (f"{len(card['features'])} measurements of the digitized trace" if "features" in card else
+                 f"input {' x '.join(map(str, card.get('input_shape', [])))} pixels per lead")
+        st.markdown(f"**{title(kind)}**: {reads}; split manifest `{training.get('split_manifest', 'n/a')}` "
+                    f"({split} images); trained {card.get('trained_at', 'n/a')}.")
+        with st.expander(f"Full {title(kind)} card (JSON)"):
             st.json(card, expanded=1)
 
 
@@ -45,11 +47,16 @@ def main() -> None:
         source = DATA_SOURCES[task]
         st.subheader("Training data")
         st.markdown(f"*{source['name']}*, {source['authors']}; {source['publisher']}, "
-                    f"doi:[{source['doi']}](https://doi.org/{source['doi']}). Licence: {source['licence']}.")
+                    f"doi:[{source['doi']}](https://doi.org/{source['doi']}). Licence: {source['licence']}. "
+                    "The real built-in samples are images of this set's test split, credited here and beside them.")
     st.header("Limitations")
     st.markdown(
-        "- The built-in samples are **synthetic**: drawn by the project's own generator (scripts/make_samples.py) "
-        "as the class in their name. They show how the pipeline works; they are not patient data.\n"
+        "- The built-in samples are of two kinds. **Real** ones come from the test split of the data sets above "
+        "(the models never saw them; the printouts' patient fields are blanked). **Synthetic** ones are drawn by the "
+        "project's own generator (scripts/make_samples.py) as the class in their name, unlike anything the models "
+        "learnt from: the networks often misread them, which shows how narrow their training was.\n"
+        "- An image that does not look like an ECG (no layout, no thin trace, no beat-like rhythm) gets no verdict; "
+        "the Analyze page says why and offers to analyse it anyway, marked as such.\n"
         "- The models only know the classes above. An ECG with another condition still gets one of these labels.\n"
         "- Photos with strong shadows, folds or a layout other than 3 x 4 leads plus a rhythm strip are read less "
         "reliably; the Analyze page warns when the layout does not match.\n"

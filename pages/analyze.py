@@ -1,56 +1,80 @@
-"""Analyze one ECG image: stages, per-lead and aggregated probabilities, verdict, Grad-CAM, downloads."""
+"""Analyze one ECG image: the verdict and the measurements first, then the models' probabilities, Grad-CAM,
+the digitized trace, the preprocessing stages and the downloads."""
 
 import streamlit as st
 
-from dashboard import state, widgets
+from dashboard import clinical, state, widgets
+from ecg_pipeline.constants import TWELVE_LEAD
 
 THRESHOLD = "otsu"
+DEFAULT_SIGMA = 1.0
 
 
 def main() -> None:
     st.title("Analyze an ECG image")
-    st.caption("Upload an ECG or pick a built-in synthetic sample. Uploads stay in memory and are never stored.")
+    st.caption("Upload an ECG (an image or a PDF) or pick a built-in sample. Uploads stay in memory and are never "
+               "stored.")
     left, right = st.columns([3, 2])
     with left:
         name, data = state.image_input("analyze")
+        page = state.page_input("analyze", data)
     with right:
         task = st.radio("What the image shows", list(state.TASK_CHOICES), format_func=state.TASK_CHOICES.get,
                         horizontal=True, key="analyze_task")
-        sigma = st.slider("Gaussian smoothing sigma (pixels)", 0.0, 4.0, 1.0, 0.25, key="analyze_sigma")
+        reset = state.settings_follow_image("analyze", f"{name}|{page}|{task}", {"analyze_sigma": DEFAULT_SIGMA,
+                                                                                  "analyze_anyway": False})
+        sigma = st.slider("Gaussian smoothing sigma (pixels)", 0.0, 4.0, DEFAULT_SIGMA, 0.25, key="analyze_sigma")
+        if "analyze_sigma" in reset:
+            st.caption(f"Sigma was reset to {DEFAULT_SIGMA:g} for this image: the last one was set for another.")
     if data is None:
         state.warm_models()  # while the user picks a file, so that the first analysis does not wait for them
         return
-    analysis = state.analyze_bytes(data, task, sigma, THRESHOLD)
+    analysis = state.analyze_bytes(data, task, sigma, THRESHOLD, page=page)
     result = analysis.pipeline
     widgets.show_task(result, task)
-    widgets.show_verdict(analysis)
-
+    if analysis.refused:
+        clinical.gate_refusal(analysis)
+        widgets.show_warnings(result)
+        if st.checkbox("Analyze anyway", key="analyze_anyway",
+                       help="Run the models although the image does not look like an ECG; the results are marked."):
+            analysis = state.analyze_bytes(data, task, sigma, THRESHOLD, anyway=True, page=page)
+    if analysis.forced:
+        clinical.forced_banner(analysis)
+    if not analysis.refused:
+        clinical.show_verdict(analysis)
+        clinical.show_domain_shift_lesson(analysis, state.sample_of(name))
+        show_results(data, analysis, sigma, page)
     st.header("Preprocessing stages")
     widgets.show_page_overview(result)
     st.subheader("Each lead: raw, smoothed, binary")
     widgets.show_lead_stages(result)
     lead = st.selectbox("Lead for the Otsu histogram", result.lead_names, key="analyze_hist_lead")
     widgets.show_histogram(result.lead(lead))
+    st.header("Downloads")
+    widgets.show_downloads(name, analysis, sigma, THRESHOLD)
+    st.caption(clinical.NOT_A_DEVICE)
 
+
+def show_results(data: bytes, analysis, sigma: float, page: int) -> None:
+    """What the models and the measurements say, clinical results first."""
+    if analysis.task == TWELVE_LEAD:
+        st.header("Measurements of the trace")
+        clinical.show_measurements(analysis)
     st.header("What the models think")
     widgets.show_model_errors(analysis)
     widgets.show_probabilities(analysis)
     widgets.show_lead_contributions(analysis)
-
-    if analysis.models:
-        st.header("Grad-CAM: which parts of a lead drove the prediction")
-        default = result.lead_names.index("II") if "II" in result.lead_names else 0
-        cam_lead = st.selectbox("Lead for Grad-CAM", result.lead_names, index=default, key="analyze_cam_lead")
-        widgets.show_gradcam(data, analysis, cam_lead, sigma, THRESHOLD)
-        st.caption("Warm colours mark the parts of the trace that raised the probability of each model's "
+    if analysis.networks:
+        st.header("Grad-CAM: which parts of a lead drove the networks")
+        names = analysis.pipeline.lead_names
+        cam_lead = st.selectbox("Lead for Grad-CAM", names, index=names.index("II") if "II" in names else 0,
+                                key="analyze_cam_lead")
+        widgets.show_gradcam(data, analysis, cam_lead, sigma, THRESHOLD, page)
+        st.caption("Warm colours mark the parts of the trace that raised the probability of each network's "
                    "predicted class (Grad-CAM, Selvaraju et al. 2017).")
-
-    st.header("Digitized trace and heart rate")
-    digitized = widgets.show_digitized(data, analysis, sigma, THRESHOLD)
-
-    st.header("Downloads")
-    widgets.show_downloads(name, analysis, sigma, THRESHOLD, digitized)
-    st.caption(widgets.NOT_A_DEVICE)
+    if analysis.task == TWELVE_LEAD:
+        st.header("Digitized trace")
+        widgets.show_digitized(data, analysis, sigma, THRESHOLD, page)
 
 
 widgets.run_page(main)

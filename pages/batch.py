@@ -1,4 +1,5 @@
-"""Batch: score many images or zip archives with both models; one row per file and model; CSV download."""
+"""Batch: score many images, PDFs or zip archives with every model; one row per file and model, and one for the
+headline verdict; CSV download."""
 
 import streamlit as st
 
@@ -9,9 +10,9 @@ def main() -> None:
     st.title("Batch scoring")
     st.caption("Files and archives are read in memory and never stored. A file that cannot be scored gets a row "
                "with the reason; the batch goes on.")
-    uploads = st.file_uploader("Images or .zip archives of images", type=[*state.UPLOAD_TYPES, "zip"],
+    uploads = st.file_uploader("Images, PDFs or .zip archives of them", type=[*state.UPLOAD_TYPES, "zip"],
                                accept_multiple_files=True, key="batch_files")
-    use_samples = st.checkbox("Score the built-in samples (synthetic)", key="batch_samples")
+    use_samples = st.checkbox("Score the built-in samples (real and synthetic)", key="batch_samples")
     task = st.selectbox("Task", list(state.TASK_CHOICES), format_func=state.TASK_CHOICES.get, key="batch_task")
     files = [(f.name, f.getvalue()) for f in uploads or []]
     if use_samples:
@@ -23,7 +24,7 @@ def main() -> None:
     progress = st.progress(0.0, text="Scoring...")
     rows = []
     for number, item in enumerate(items, start=1):
-        rows.extend(batch.score_item(item, task, state.predict_bytes))
+        rows.extend(batch.score_item(item, task, state.prediction_rows_bytes))
         progress.progress(number / len(items), text=f"Scored {number} of {len(items)}: {item.name}")
     table = batch.rows_table(rows, task)
     failed = table.loc[table["error"].fillna("") != "", "file"].nunique()

@@ -5,13 +5,22 @@ import streamlit as st
 from dashboard import charts, explorer, state, widgets
 
 METHODS = {"otsu": "Otsu (automatic)", "manual": "Manual"}
+#: The settings that belong to one image, and their values for a new one.
+DEFAULTS = {"explorer_sigma": 1.0, "explorer_method": "otsu", "explorer_manual": 128}
+SETTING_NAMES = {"explorer_sigma": "the sigma", "explorer_method": "the threshold method",
+                 "explorer_manual": "the manual threshold"}
 
 
 def main() -> None:
     st.title("Pipeline explorer")
     st.caption("Step through the pipeline one stage at a time. Change the settings and watch the binary leads "
                "and the models' probabilities follow.")
-    _name, data = state.image_input("explorer")
+    name, data = state.image_input("explorer")
+    page = state.page_input("explorer", data)
+    reset = state.settings_follow_image("explorer", f"{name}|{page}", DEFAULTS)
+    if reset:
+        st.info("New image: " + ", ".join(SETTING_NAMES[k] for k in reset) + " went back to "
+                + ("its default" if len(reset) == 1 else "their defaults") + ", as they were set for the last one.")
     cols = st.columns(3)
     sigma = cols[0].slider("Gaussian sigma (pixels)", 0.0, 4.0, 1.0, 0.1, key="explorer_sigma")
     method = cols[1].radio("Threshold method", list(METHODS), format_func=METHODS.get, horizontal=True,
@@ -21,7 +30,7 @@ def main() -> None:
     if data is None:
         return
     threshold = "otsu" if method == "otsu" else float(manual)
-    analysis = state.analyze_bytes(data, "auto", sigma, threshold)
+    analysis = state.analyze_bytes(data, "auto", sigma, threshold, page=page)
     result = analysis.pipeline
     widgets.show_task(result, "auto")
 
@@ -45,7 +54,10 @@ def main() -> None:
     widgets.lead_grid(result, "binary")
 
     st.subheader("Probabilities at these settings")
-    if analysis.models:
+    if analysis.refused:
+        st.warning(f"No probabilities: {analysis.gate.message} The models are run only on what looks like an "
+                   "ECG; at other settings the trace may come back.")
+    elif analysis.models:
         st.plotly_chart(charts.aggregate_bars(analysis.aggregate, analysis.task), width="stretch")
     else:
         widgets.show_model_errors(analysis)
