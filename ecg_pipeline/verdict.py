@@ -29,11 +29,12 @@ def rule_name(models: tuple[str, ...]) -> str:
     Examples
     --------
     >>> rule_name(("measurements", "cnn"))
-    'mean of the Measurement model and the CNN'
+    'mean of the measurement model and the CNN'
     >>> rule_name(("cnn",))
     'the CNN alone'
     """
-    titles = [f"the {MODEL_TITLES.get(kind, kind)}" for kind in models]
+    named = [MODEL_TITLES.get(kind, kind) for kind in models]
+    titles = [f"the {name if name.isupper() else name[0].lower() + name[1:]}" for name in named]
     if len(titles) == 1:
         return f"{titles[0]} alone"
     return "mean of " + ", ".join(titles[:-1]) + " and " + titles[-1]

@@ -15,7 +15,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from ecg_pipeline.cards import other_seed_cross_validations, read_card  # noqa: E402
-from ecg_pipeline.constants import MODEL_KINDS, TASK_SPECS, TASKS  # noqa: E402
+from ecg_pipeline.constants import MODEL_TITLES, TASK_SPECS, TASKS  # noqa: E402
+from ecg_pipeline.verdict import verdict_card_path  # noqa: E402
 
 
 def results_table(models_dir: str | Path | None = None) -> str:
@@ -25,11 +26,11 @@ def results_table(models_dir: str | Path | None = None) -> str:
              "|---|---|---|---|---|---|---|---|---|"]
     for task in TASKS:
         spec = TASK_SPECS[task]
-        for kind in MODEL_KINDS:
+        for kind in spec.model_kinds:
             card = read_card(task, kind, models_dir) or {}
             evaluation = card.get("evaluation")
             if not evaluation:
-                lines.append(f"| {task} | {kind.upper()} | not evaluated | | | | | | |")
+                lines.append(f"| {task} | {MODEL_TITLES[kind]} | not evaluated | | | | | | |")
                 continue
             per_class = evaluation["per_class"]
             weakest = min(per_class, key=lambda c: per_class[c]["f1"])
@@ -41,16 +42,42 @@ def results_table(models_dir: str | Path | None = None) -> str:
             cv = card.get("lead_weighting", {}).get("cross_validation")
             recipe = card.get("recipe_cross_validation")
             reseeded = other_seed_cross_validations(card)
+            measured = card.get("cross_validation")
             cross_validated = "; ".join(
                 ([f"whole recipe, {recipe['folds']} folds: {recipe['macro_f1']:.3f}"
                   + (f" (retrained with {reseeded})" if reseeded else "")] if recipe else [])
                 + ([f"lead weighting alone: {cv['macro_f1']:.3f} (mean of leads {cv['mean_of_leads_macro_f1']:.3f})"]
-                   if cv else [])) or "not run"
+                   if cv else [])
+                + ([f"{measured['folds']} folds x {measured['repeats']}: {measured['macro_f1']:.3f} "
+                    f"(± {measured['macro_f1_std']:.3f}); infarction F1 "
+                    f"{measured['per_class_f1']['myocardial_infarction']:.3f}"] if measured else [])) or "not run"
+            trained = (f"{len(training.get('settings_grid', []))} settings cross-validated, {seconds / 60:.0f} min"
+                       if measured else f"{epochs} epochs, {seconds / 60:.0f} min")
             lines.append(
-                f"| {task} | {kind.upper()} | {evaluation['n_images']} | {evaluation['accuracy']:.3f} | "
+                f"| {task} | {MODEL_TITLES[kind]} | {evaluation['n_images']} | {evaluation['accuracy']:.3f} | "
                 f"{evaluation['macro_f1']:.3f} | {cross_validated} | {spec.display_names[weakest]} "
-                f"({per_class[weakest]['f1']:.3f}, {per_class[weakest]['support']}) | {recalls} | "
-                f"{epochs} epochs, {seconds / 60:.0f} min |")
+                f"({per_class[weakest]['f1']:.3f}, {per_class[weakest]['support']}) | {recalls} | {trained} |")
+    return "\n".join(lines)
+
+
+def verdict_table(models_dir: str | Path | None = None) -> str:
+    """Each task's headline verdict rule with its out-of-fold figures (``scripts/fit_verdict_rule.py``)."""
+    import json
+
+    lines = []
+    for task in TASKS:
+        path = verdict_card_path(task, models_dir)
+        if not path.exists():
+            continue
+        card = json.loads(path.read_text())
+        names = TASK_SPECS[task].display_names
+        if not lines:
+            lines = ["| task | verdict rule (candidates scored out of fold) | macro-F1 | F1 per class |",
+                     "|---|---|---|---|"]
+        for rule in card["candidates"]:
+            chosen = " (chosen)" if rule["models"] == card["rule"]["models"] else ""
+            per_class = ", ".join(f"{names[c]} {v:.3f}" for c, v in rule["per_class_f1"].items())
+            lines.append(f"| {task} | {rule['name']}{chosen} | {rule['macro_f1']:.3f} | {per_class} |")
     return "\n".join(lines)
 
 
@@ -59,14 +86,15 @@ def robustness_table(models_dir: str | Path | None = None, level: str = "moderat
     cards hold a robustness table (``scripts/evaluate.py --robustness``)."""
     lines = []
     for task in TASKS:
-        cards = {kind: (read_card(task, kind, models_dir) or {}).get("robustness") for kind in MODEL_KINDS}
+        cards = {kind: (read_card(task, kind, models_dir) or {}).get("robustness")
+                 for kind in TASK_SPECS[task].model_kinds}
         cards = {kind: table for kind, table in cards.items() if table}
         if not cards:
             continue
         kinds = list(cards)
         steady = {k: cards[k].get("verdict_unchanged") for k in kinds}
-        headers = [f"{k.upper()} macro-F1 change" for k in kinds]
-        headers += [f"{k.upper()} verdicts unchanged" for k in kinds if steady[k]]
+        headers = [f"{MODEL_TITLES[k]} macro-F1 change" for k in kinds]
+        headers += [f"{MODEL_TITLES[k]} verdicts unchanged" for k in kinds if steady[k]]
         lines += [f"| {task}, {level} distortion | " + " | ".join(headers) + " |", "|---|" + "---|" * len(headers)]
         first = cards[kinds[0]]["results"]
         lines.append("| none (clean test images, macro-F1) | "
@@ -80,9 +108,9 @@ def robustness_table(models_dir: str | Path | None = None, level: str = "moderat
 
 
 def results_block(models_dir: str | Path | None = None) -> str:
-    """The README's generated block: the results table, then the robustness table."""
-    robustness = robustness_table(models_dir)
-    return results_table(models_dir) + (f"\n\n{robustness}" if robustness else "")
+    """The README's generated block: the results table, the verdict rules, then the robustness table."""
+    tables = [results_table(models_dir), verdict_table(models_dir), robustness_table(models_dir)]
+    return "\n\n".join(table for table in tables if table)
 
 
 def write_readme(readme: Path) -> None:

@@ -40,23 +40,43 @@ def empty_models(tmp_path_factory) -> Path:
     return tmp_path_factory.mktemp("no_models")
 
 
+def random_measurement_model(classes: list[str], rng: np.random.Generator):
+    """A measurement model fitted to random numbers: it runs, and knows nothing."""
+    from ecg_pipeline.measure import feature_names
+    from ecg_pipeline.measurement_model import classifier
+
+    features = rng.normal(size=(40, len(feature_names())))
+    return classifier(C=1.0, max_leaf_nodes=3).fit(features, np.arange(40) % len(classes))
+
+
 @pytest.fixture(scope="session")
 def untrained_models(tmp_path_factory) -> Path:
     """CNN and CRNN for both tasks with random weights (no training), and cards in the evaluate.py format."""
     import ecg_pipeline.tf_quiet  # noqa: F401
     from ecg_pipeline.architectures import BUILDERS
     from ecg_pipeline.cards import model_path, write_card
-    from ecg_pipeline.constants import MODEL_KINDS, TASK_SPECS, TWELVE_LEAD
+    from ecg_pipeline.constants import MEASUREMENT_KIND, TASK_SPECS, TWELVE_LEAD
     from ecg_pipeline.data import sha256_of_file
     from ecg_pipeline.evaluation import classification_metrics
+    from ecg_pipeline.measure import feature_names
+    from ecg_pipeline.measurement_model import save_classifier
 
     folder = tmp_path_factory.mktemp("untrained_models")
     rng = np.random.default_rng(0)
     for task, spec in TASK_SPECS.items():
         classes = list(spec.classes)
-        for kind in MODEL_KINDS:
-            model = BUILDERS[kind](spec.input_shape, len(spec.leads), len(classes))
+        for kind in spec.model_kinds:
             path = model_path(task, kind, folder)
+            if kind == MEASUREMENT_KIND:
+                model = random_measurement_model(classes, rng)
+                save_classifier(model, path)
+                write_card({"task": task, "model": kind, "classes": classes, "features": feature_names(),
+                            "sha256": sha256_of_file(path), "file_size_bytes": path.stat().st_size,
+                            "cross_validation": {"macro_f1": 0.5, "macro_f1_std": 0.01, "folds": 5, "repeats": 5,
+                                                 "per_class_f1": dict.fromkeys(classes, 0.5)},
+                            "training": {"settings_grid": [{}], "training_seconds": 1.0}}, task, kind, folder)
+                continue
+            model = BUILDERS[kind](spec.input_shape, len(spec.leads), len(classes))
             model.save(path)
             labels = np.arange(30) % len(classes)
             probs = rng.dirichlet(np.ones(len(classes)), len(labels))
