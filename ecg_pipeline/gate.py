@@ -157,12 +157,15 @@ def beat_span(binary: np.ndarray, max_gap: float = MAX_GAP_SHARE) -> float:
 
     Examples
     --------
-    >>> image = np.zeros((40, 100), bool); image[20, 5:50] = True; image[20, 53:90] = True; image[5, 97:99] = True
+    >>> image = np.zeros((40, 100), bool); image[20, 5:40] = True; image[20, 45:90] = True  # a gap of 5
     >>> round(beat_span(image), 2)
     0.85
-    >>> image[:21, 49] = True; image[:21, 70] = True; image[20, 50:70] = False  # a spike beyond the top edge
+    >>> image[20, 40:70] = False; image[:21, 39] = True; image[:21, 70] = True  # a spike beyond the top edge
     >>> round(beat_span(image), 2)
     0.85
+    >>> image[:21, 39] = False; image[:21, 70] = False
+    >>> round(beat_span(image), 2)
+    0.34
     """
     binary = np.asarray(binary, bool)
     inked = binary.any(axis=0)

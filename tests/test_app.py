@@ -14,6 +14,7 @@ import zipfile
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -150,35 +151,44 @@ def test_entry_point_runs_the_default_page(no_models, monkeypatch):
     assert at.title[0].value == "Classes and models"
 
 
-def test_analyze_sample_shows_both_models_and_a_verdict(with_models):
+def chart_keys(at: AppTest) -> set[str]:
+    return {chart.key for chart in at.get("plotly_chart") if chart.key}
+
+
+def test_analyze_sample_shows_every_model_the_measurements_and_a_verdict(with_models):
     at = page("analyze").run()
     at.selectbox(key="analyze_sample").select(TWELVE_LEAD_SAMPLE).run()
     assert not at.exception and not at.error
     assert "12-lead layout was found" in texts(at.info)
-    # Otsu histogram, one per-lead heatmap per model, the combined bar chart, the leads behind each verdict,
-    # the digitized trace.
-    assert len(at.get("plotly_chart")) == 6
     assert "tall bars are the leads the verdict rests on" in texts(at.caption)
-    assert metric(at, "Heart rate (rhythm strip)").endswith("bpm")
-    assert metric(at, "Verdict") in {"Normal", "Abnormal heartbeat", "Myocardial infarction", "History of MI"}
-    assert metric(at, "Confidence").endswith("%")
-    assert "CNN and CRNN agree" in texts(at.markdown) or "CNN and CRNN disagree" in texts(at.markdown)
+    assert metric(at, "Heart rate").endswith("bpm")
+    headline = texts(at.markdown)
+    if "The models disagree" in headline:  # random models: either headline, each model named
+        assert "**CNN**" in headline and "**Measurement model**" in headline
+        assert not any(m.label == "Verdict" for m in at.metric)
+    else:
+        assert metric(at, "Confidence").endswith("%")
+    assert "Verdict rule: **mean of" in headline + texts(at.caption)
+    assert {"median_beats", "measurement_reasons"} <= chart_keys(at)
+    table = next(frame.value for frame in at.dataframe if "ST at J+60 (mV)" in frame.value.columns)
+    assert list(table.index) == ["I", "II", "III", "aVR", "aVL", "aVF", "V1", "V2", "V3", "V4", "V5", "V6"]
     captions = [c for image in at.get("image") for c in image.captions]
     assert any(c.startswith("CNN: parts of lead II") for c in captions)
     assert any(c.startswith("CRNN: parts of lead II") for c in captions)
     assert [d.label for d in at.get("download_button")] == [
-        "Probabilities (CSV)", "Probabilities (JSON)", "Stage images (ZIP of PNG)"]
+        "Probabilities (CSV)", "Everything (JSON)", "Measurements (CSV)", "Stage images (ZIP of PNG)"]
 
 
 def test_analyze_without_models_says_how_to_train(no_models):
     at = page("analyze").run()
     assert not at.exception and not at.error
     warnings = texts(at.warning)
-    assert "CNN unavailable" in warnings and "CRNN unavailable" in warnings
+    assert all(f"{name} unavailable" in warnings for name in ("CNN", "CRNN", "Measurement model"))
     assert "scripts/train.py" in warnings
     assert "No verdict" in texts(at.info)
     assert not any(m.label == "Verdict" for m in at.metric)
-    assert len(at.get("plotly_chart")) == 2  # the histogram and the digitized trace: the stages still work
+    assert "median_beats" in chart_keys(at)  # the measurements need no model
+    assert metric(at, "Heart rate").endswith("bpm")
 
 
 def test_analyze_shows_a_pipeline_error_as_a_message(no_models):
@@ -204,24 +214,31 @@ def test_explorer_sigma_changes_the_binary_leads(no_models):
 
 def test_explorer_steps_through_every_stage(with_models):
     at = page("explorer").run()
-    for stage in ("Original", "Grayscale", "Lead split", "Gaussian smoothing", "Otsu threshold", "Binary trace",
-                  "Model input", "Probabilities"):
+    from dashboard.explorer import STAGES
+
+    for stage in STAGES:
         at.select_slider(key="explorer_stage").set_value(stage).run()
         assert not at.exception and not at.error
         assert at.subheader[0].value == stage
-    assert len(at.get("plotly_chart")) == 4  # two per-lead heatmaps and the live aggregated chart twice
+        if stage == "Measurements":
+            assert any("median beat" in str(chart.proto.spec) for chart in at.get("plotly_chart"))
 
 
 def test_batch_scores_the_builtin_samples(with_models):
     at = page("batch").run()
     at.checkbox(key="batch_samples").check().run()
     assert not at.exception
+    from ecg_pipeline.constants import TASK_SPECS
+
     table = at.dataframe[0].value
-    assert len(table) == 2 * 20  # 20 samples x 2 models
-    assert set(table["model"]) == {"cnn", "crnn"}
-    assert (table["error"] == "").all()
-    assert table["predicted_class"].ne("").all()
-    assert set(table["task"]) == {"twelve_lead", "beat"}
+    manifest = pd.read_csv(ROOT / "data" / "samples" / "manifest.csv")
+    assert set(table["file"]) == set(manifest["file"])
+    for file, rows in table.groupby("file"):  # a row per model of the image's task, then the verdict's
+        task = manifest.set_index("file").loc[file, "task"]
+        assert list(rows["model"]) == [*TASK_SPECS[task].model_kinds, "verdict"]
+    assert (table["error"].fillna("") == "").all()
+    models = table[table["model"] != "verdict"]
+    assert models["predicted_class"].notna().all()
     assert at.get("download_button")[0].label == "Download the table (CSV)"
 
 
@@ -237,12 +254,11 @@ def test_batch_scoring_reads_zips_in_memory_and_reports_bad_files(with_models):
                                  ("broken.png", b"\x89PNG but not really"), ("scans.zip", archive.getvalue())])
     assert [i.name for i in items] == [BEAT_SAMPLE, "broken.png", f"scans.zip/pages/{TWELVE_LEAD_SAMPLE}",
                                        "scans.zip/notes.txt"]
-    rows = [row for item in items for row in batch.score_item(item, "auto", state.predict_bytes)]
+    rows = [row for item in items for row in batch.score_item(item, "auto", state.prediction_rows_bytes)]
     table = batch.rows_table(rows, "auto")
-    assert len(table) == 8
-    scored = table[table["error"] == ""]
-    assert sorted(set(scored["task"])) == ["beat", "twelve_lead"] and len(scored) == 4
-    assert scored["confidence"].between(0, 1).all()
+    scored = table[(table["error"].fillna("") == "") & (table["model"] != "verdict")]
+    assert scored.groupby("file")["task"].first().to_dict() == {BEAT_SAMPLE: "beat",
+                                                               f"scans.zip/pages/{TWELVE_LEAD_SAMPLE}": "twelve_lead"}
     errors = table.set_index("file")["error"]
     assert "not an image" in errors["broken.png"].iloc[0]
     assert "Not an image file" in errors["scans.zip/notes.txt"].iloc[0]
@@ -253,10 +269,16 @@ def test_downloads_hold_probabilities_and_stage_pngs(with_models):
 
     analysis = state.analyze_bytes((ROOT / "data" / "samples" / TWELVE_LEAD_SAMPLE).read_bytes())
     frame = tables.probabilities_frame(analysis)
-    assert len(frame) == 2 * 13 + 2 and set(frame["model"]) == {"cnn", "crnn"}
+    per_lead = frame[~frame["lead"].str.startswith("all leads")]
+    assert set(per_lead["model"]) == {"cnn", "crnn"} and per_lead.groupby("model").size().tolist() == [13, 13]
+    assert set(frame["model"]) == {"cnn", "crnn", "measurements"}
     document = json.loads(tables.probabilities_json(analysis, TWELVE_LEAD_SAMPLE, 1.0, "otsu"))
-    assert set(document["models"]) == {"cnn", "crnn"} and len(document["models"]["cnn"]["per_lead"]) == 13
+    assert set(document["models"]) == {"cnn", "crnn", "measurements"}
+    assert len(document["models"]["cnn"]["per_lead"]) == 13
     assert len(document["models"]["crnn"]["lead_contributions"]) == 13
+    assert document["gate"]["passed"] and document["verdict"]["agreement"] in {"agree", "disagree"}
+    assert document["measurements"]["page"]["heart_rate_bpm"] > 30
+    assert set(document["measurements"]["leads"]["V2"]) >= {"st_j60_mv", "q_depth_mv", "t_min_mv"}
     names = zipfile.ZipFile(io.BytesIO(tables.stages_zip(analysis.pipeline))).namelist()
     assert "03_grayscale.png" in names and all(n.endswith(".png") for n in names)
 
@@ -264,8 +286,6 @@ def test_downloads_hold_probabilities_and_stage_pngs(with_models):
 def test_comparison_reads_cards_and_finds_disagreements(with_models):
     at = page("comparison").run()
     assert not at.exception and not at.error
-    # per task: 2 confusion, 2 ROC, reliability, training; for the 12-lead task also 2 lead weightings
-    assert len(at.get("plotly_chart")) == 2 * 6 + 2
     assert "cross-validated macro-F1 0.610 with the weighting, 0.520 with the plain mean" in texts(at.caption)
     weighting_captions = {line.split(":")[0]: line for line in texts(at.caption).splitlines()
                           if "with the plain mean of the leads" in line}
@@ -273,20 +293,22 @@ def test_comparison_reads_cards_and_finds_disagreements(with_models):
     assert "each scored by a network retrained without it" in weighting_captions["CRNN"]
     assert "CNN: the final fit, on the training and validation images together" in texts(at.caption)
     assert "CRNN: the final fit" not in texts(at.caption)
-    assert "the whole recipe by scripts/cross_validate.py" in texts(at.caption)  # CV rows are not test figures
+    assert "whole recipe by scripts/cross_validate.py" in texts(at.caption)  # CV rows are not test figures
     metrics = at.dataframe[0].value
-    assert list(metrics.columns) == ["CNN", "CRNN"] and "Macro-F1" in metrics.index
+    assert list(metrics.columns) == ["CNN", "CRNN", "Measurement model"] and "Macro-F1" in metrics.index
+    measured = next(row for row in metrics.index if "of the measurement model" in row)
+    assert metrics.loc[measured, "Measurement model"].startswith("0.500 ± 0.010")
     assert metrics.loc["Cross-validated macro-F1 of the lead weighting (train + validation)", "CNN"] == "0.610"
     recipe_row = next(row for row in metrics.index if row.startswith("Cross-validated macro-F1 of the whole recipe"))
-    assert metrics.loc[recipe_row].tolist() == ["0.700", "—"]  # only the CNN's card holds one
+    assert metrics.loc[recipe_row].tolist() == ["0.700", "—", "—"]  # only the CNN's card holds one
     reseeded_row = next(row for row in metrics.index if "retrained with other seeds" in row)
-    assert metrics.loc[reseeded_row].tolist() == ["seed 1: 0.650", "—"]
+    assert metrics.loc[reseeded_row].tolist() == ["seed 1: 0.650", "—", "—"]
     robustness = next(frame.value for frame in at.dataframe if "distortion" in frame.value.columns)
     blur = robustness[(robustness.distortion == "blur") & (robustness.level == "strong")].iloc[0]
     assert blur["CNN macro-F1"] == 0.3 and blur["CRNN verdicts unchanged"] == 0.7
     at.button(key="gallery_run").click().run()
     assert not at.exception
-    assert metric(at, "Images scored") == "20"
+    assert metric(at, "Images scored") == str(len(pd.read_csv(ROOT / "data" / "samples" / "manifest.csv")))
 
 
 def test_comparison_without_cards_says_how_to_train(no_models):
@@ -303,7 +325,7 @@ def test_about_lists_classes_sources_and_the_warning(no_models):
         assert all(name in body for name in spec.display_names.values())
     assert all(source["doi"] in body and source["licence"] in body for source in DATA_SOURCES.values())
     assert "not a medical device" in texts(at.warning)
-    assert "synthetic" in body
+    assert "**Real** ones come from the test split" in body and "**Synthetic** ones" in body
 
 
 def _trained_models_present() -> bool:
@@ -318,8 +340,8 @@ def test_analyze_with_the_trained_models(monkeypatch):
     at = page("analyze").run()
     at.selectbox(key="analyze_sample").select(TWELVE_LEAD_SAMPLE).run()
     assert not at.exception and not at.error
-    assert any(m.label == "Verdict" for m in at.metric)
-    assert len(at.get("plotly_chart")) == 6
+    assert any(m.label == "Verdict" for m in at.metric) or "The models disagree" in texts(at.markdown)
+    assert "median_beats" in chart_keys(at)
 
 
 @pytest.mark.parametrize("models", ["no_models", "with_models"])
@@ -327,7 +349,7 @@ def test_waiting_for_an_upload_loads_the_models_first(models, request, monkeypat
     import streamlit as st
 
     from ecg_pipeline import inference
-    from ecg_pipeline.constants import MODEL_KINDS, TASKS
+    from ecg_pipeline.constants import TASK_SPECS, TASKS
 
     request.getfixturevalue(models)
     st.cache_resource.clear()  # models loaded by earlier tests would hide whether this page loads them
@@ -337,7 +359,7 @@ def test_waiting_for_an_upload_loads_the_models_first(models, request, monkeypat
     assert not at.exception and not at.error
     assert "Upload a 12-lead report page" in texts(at.info)
     loaded = {(task, kind) for task, kind, _ in inference._cache}
-    expected = set() if models == "no_models" else {(t, k) for t in TASKS for k in MODEL_KINDS}
+    expected = set() if models == "no_models" else {(t, k) for t in TASKS for k in TASK_SPECS[t].model_kinds}
     assert loaded == expected
 
 

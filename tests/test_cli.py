@@ -23,11 +23,14 @@ def test_predict_csv_columns_and_rows(sample_manifest):
     assert done.stderr == ""  # no TensorFlow start-up chatter reaches the terminal
     rows = list(csv.DictReader(io.StringIO(done.stdout)))
     classes = TASK_SPECS["twelve_lead"].classes
-    assert list(rows[0]) == ["path", "task", "model", "predicted_class", "error", *[f"p_{c}" for c in classes]]
-    assert [r["model"] for r in rows] == ["cnn", "crnn"]
+    assert list(rows[0]) == ["path", "task", "model", "predicted_class", "confidence", "verdict", "warnings", "error",
+                             *[f"p_{c}" for c in classes]]
+    assert [r["model"] for r in rows] == ["cnn", "crnn", "measurements", "verdict"]
     for row in rows:
-        assert row["error"] == "" and row["predicted_class"] in classes
+        assert row["error"] == "" and row["predicted_class"] == "normal"  # a real normal page
         assert abs(sum(float(row[f"p_{c}"]) for c in classes) - 1.0) < 1e-4
+        assert float(row["confidence"]) == max(float(row[f"p_{c}"]) for c in classes)
+    assert rows[-1]["verdict"].startswith("agree (rule: mean of the CNN and the measurement model)")
 
 
 def test_predict_a_mixed_folder_with_auto_task_and_a_bad_file(tmp_path, sample_manifest):
@@ -42,7 +45,9 @@ def test_predict_a_mixed_folder_with_auto_task_and_a_bad_file(tmp_path, sample_m
     by_file = {}
     for row in rows:
         by_file.setdefault(row["path"].rsplit("/", 1)[-1], []).append(row)
-    assert len(by_file) == 3 and all(len(v) == 2 for v in by_file.values())
+    # both networks and their verdict row per image; the broken file's rows carry its error
+    assert len(by_file) == 3 and all(len(v) == 3 for k, v in by_file.items() if k != "broken.png")
+    assert [r["model"] for r in by_file["broken.png"]] == ["cnn", "crnn"]
     assert all("not an image" in r["error"] for r in by_file["broken.png"])
     for row in sample_manifest.groupby("task").head(1).itertuples():
         assert {r["task"] for r in by_file[row.file]} == {row.task}

@@ -90,18 +90,38 @@ def test_unknown_class_is_refused():
         render_beat_image("not_a_class")
 
 
-def test_samples_exist_and_stay_small():
+def test_samples_are_real_and_synthetic_recorded_and_small():
+    from ecg_pipeline.data import read_split, sha256_of_file
+
     with open(SAMPLES / "manifest.csv", newline="", encoding="utf-8") as handle:
         rows = list(csv.DictReader(handle))
-    assert rows and list(rows[0]) == ["file", "task", "class", "seed", "generator"]
     for task in (TWELVE_LEAD, BEAT):
-        classes = {row["class"] for row in rows if row["task"] == task}
-        assert classes == set(TASK_SPECS[task].classes)
+        test_split = set(read_split(task).query("split == 'test'")["sha256"])
+        for origin in ("real", "synthetic"):
+            mine = [row for row in rows if row["task"] == task and row["origin"] == origin]
+            assert sorted({row["class"] for row in mine}) == sorted(TASK_SPECS[task].classes)
+            assert all(sum(r["class"] == c for r in mine) == 2 for c in TASK_SPECS[task].classes)
+        for row in (r for r in rows if r["task"] == task and r["origin"] == "real"):
+            assert row["original_sha256"] in test_split  # never an image the models were fitted on
+            assert row["licence"].startswith(("CC BY 4.0", "ODC-By 1.0")) and "doi:" in row["source"]
     for row in rows:
-        assert (SAMPLES / row["file"]).is_file(), row["file"]
-        assert row["generator"] == "ecg_pipeline.synth"
+        assert sha256_of_file(SAMPLES / row["file"]) == row["sha256"], row["file"]
+        if row["origin"] == "synthetic":
+            assert row["generator"] == "ecg_pipeline.synth"
     total = sum(path.stat().st_size for path in SAMPLES.rglob("*") if path.is_file())
-    assert total < 3 * 1024 * 1024
+    assert total < 8 * 1024 * 1024
+
+
+def test_real_printouts_have_their_patient_fields_blanked():
+    from ecg_pipeline.pipeline import run_pipeline as pipeline
+    from ecg_pipeline.privacy import patient_areas
+
+    with open(SAMPLES / "manifest.csv", newline="", encoding="utf-8") as handle:
+        rows = [r for r in csv.DictReader(handle) if r["origin"] == "real" and r["task"] == TWELVE_LEAD]
+    for row in rows:
+        result = pipeline(SAMPLES / row["file"])
+        for top, bottom, left, right in patient_areas(result.original.shape, result.layout.grid_box):
+            assert result.original[top:bottom, left:right].min() >= 235, row["file"]  # paper, up to JPEG ringing
 
 
 @pytest.mark.parametrize("ecg_class", TASK_SPECS[TWELVE_LEAD].classes)
