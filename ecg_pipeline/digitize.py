@@ -81,24 +81,31 @@ def trace_rows(binary: np.ndarray) -> np.ndarray:
     baseline = np.median(single_rows)
     anchor = int(single[np.argmin(np.abs(single_rows - baseline) + 1e-3 * np.abs(single - width / 2))])
     edge = max(1, int(EDGE_SHARE * width))
-    tops, bottoms = np.full(width, np.nan), np.full(width, np.nan)
-    for direction in (1, -1):
-        previous = None
-        stop = width if direction == 1 else -1
-        for x in range(anchor, stop, direction):
-            lo, hi = bounds[x], bounds[x + 1]
-            if lo == hi:
-                continue
-            first, last = firsts[lo:hi], lasts[lo:hi]
-            if previous is None or hi - lo == 1:
-                nearest = 0 if hi - lo == 1 else int(np.argmin(np.abs((first + last) / 2.0 - baseline)))
-            else:
-                nearest = int(np.argmin(np.minimum(np.abs(first - previous), np.abs(last - previous))))
+    # A column of one stroke is read as it is; only columns of several strokes need the walk's previous row.
+    index = np.minimum(bounds[:-1], len(firsts) - 1)
+    tops = np.where(runs_in == 1, firsts[index], np.nan).astype(np.float64)
+    bottoms = np.where(runs_in == 1, lasts[index], np.nan).astype(np.float64)
+    at_edge = (np.arange(width) < edge) | (np.arange(width) >= width - edge)
+    bar = at_edge & (bottoms - tops > BAR_HEIGHT_SHARE * height)
+    tops[bar] = bottoms[bar] = np.nan
+    rows = (tops + bottoms) / 2.0
+    if np.isnan(rows[anchor]):  # a page with no single stroke to start from: the stroke nearest the baseline
+        first, last = firsts[bounds[anchor]: bounds[anchor + 1]], lasts[bounds[anchor]: bounds[anchor + 1]]
+        nearest = int(np.argmin(np.abs((first + last) / 2.0 - baseline)))
+        tops[anchor], bottoms[anchor] = first[nearest], last[nearest]
+        rows[anchor] = (tops[anchor] + bottoms[anchor]) / 2.0
+    several = np.flatnonzero(runs_in > 1)
+    for direction, columns_walked in ((1, several[several > anchor]), (-1, several[several < anchor][::-1])):
+        for x in columns_walked:
+            before = x - direction
+            while np.isnan(rows[before]):  # the anchor's row is set, so this stops
+                before -= direction
+            first, last = firsts[bounds[x]: bounds[x + 1]], lasts[bounds[x]: bounds[x + 1]]
+            nearest = int(np.argmin(np.minimum(np.abs(first - rows[before]), np.abs(last - rows[before]))))
             top, bottom = first[nearest], last[nearest]
-            if (x < edge or x >= width - edge) and bottom - top > BAR_HEIGHT_SHARE * height:
+            if at_edge[x] and bottom - top > BAR_HEIGHT_SHARE * height:
                 continue
             rows[x], tops[x], bottoms[x] = (top + bottom) / 2.0, top, bottom
-            previous = rows[x]
     return _apexes(rows, tops, bottoms, float(np.median(lasts[bounds[single]] - firsts[bounds[single]])) + 1.0)
 
 

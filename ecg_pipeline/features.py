@@ -118,5 +118,5 @@ def dataset_measurements(frame: pd.DataFrame, sigma: float = 1.0, cache_dir: str
         features = feature_matrix(list(rows), names)
     if cache is not None:
         cache.parent.mkdir(parents=True, exist_ok=True)
-        np.savez(cache, features=features, sha256=np.asarray(frame["sha256"]))
+        np.savez(cache, features=features, sha256=frame["sha256"].to_numpy(dtype=str))
     return features, labels, names

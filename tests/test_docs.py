@@ -13,3 +13,11 @@ def test_readme_results_and_robustness_tables_are_generated_from_the_cards():
     block = re.search(r"<!-- results:start -->\n(.*?)\n<!-- results:end -->", readme, re.S)
     assert block, "README lacks the results block"
     assert block.group(1).strip() == results_block().strip(), "run scripts/results_table.py --write-readme"
+
+
+def test_the_results_page_is_generated_from_the_cards():
+    import runpy
+
+    results_document = runpy.run_path(str(ROOT / "scripts" / "results_table.py"))["results_document"]
+    page = (ROOT / "docs" / "results.md").read_text()
+    assert page == results_document(), "run scripts/results_table.py --write-readme"

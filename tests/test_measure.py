@@ -134,3 +134,21 @@ def test_measured_rate_matches_the_printed_rate_on_95_percent_of_the_shared_prin
     pages = report.dropna(subset=["printed_bpm"])
     assert len(pages) == len(report)
     assert ((pages.measured_bpm - pages.printed_bpm).abs() <= 5).mean() >= 0.95
+
+
+def test_rhythm_values_equal_neurokit2s_hrv_time():
+    import warnings
+
+    import neurokit2 as nk
+
+    from ecg_pipeline.measure.values import rhythm_values
+
+    rr = np.random.default_rng(3).uniform(0.6, 1.1, 12)
+    mine = rhythm_values(np.cumsum(rr), rr, np.zeros(11, bool), np.zeros(12, bool))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        theirs = nk.hrv_time(np.round(np.concatenate(([0.0], np.cumsum(rr))) * 1000).astype(int), 1000).iloc[0]
+    assert mine["rmssd_ms"] == pytest.approx(theirs["HRV_RMSSD"], rel=1e-3)
+    assert mine["rr_cv"] == pytest.approx(theirs["HRV_CVNN"], rel=1e-3)
+    assert mine["pnn50"] == pytest.approx(theirs["HRV_pNN50"] / 100, abs=1e-9)
+    assert mine["rr_max_s"] == pytest.approx(theirs["HRV_MaxNN"] / 1000, abs=1e-3)

@@ -74,17 +74,25 @@ def beat_windows(signal: np.ndarray, fs: float, beat_s: np.ndarray) -> np.ndarra
     return np.stack([padded[s: s + size] for s in starts]) if len(starts) else np.zeros((0, size))
 
 
-def _best_lag(window: np.ndarray, template: np.ndarray, max_lag: int, qrs: slice) -> int:
-    best, best_score = 0, -np.inf
-    for lag in range(-max_lag, max_lag + 1):
-        a = np.roll(window, -lag)[qrs]
-        known = ~np.isnan(a) & ~np.isnan(template[qrs])
-        if known.sum() < 5:
-            continue
-        score = -float(np.mean((a[known] - template[qrs][known]) ** 2))
-        if score > best_score:
-            best, best_score = lag, score
-    return best
+def best_lags(windows: np.ndarray, template: np.ndarray, max_lag: int, qrs: slice) -> np.ndarray:
+    """For each beat, the shift (samples, within ``max_lag``) that brings its QRS closest to the template's, by
+    mean squared difference over the samples both have.
+
+    Examples
+    --------
+    >>> template = np.zeros(40); template[20] = 1.0
+    >>> windows = np.stack([np.roll(template, 2), np.roll(template, -1)])
+    >>> best_lags(windows, template, 3, slice(10, 30)).tolist()
+    [2, -1]
+    """
+    lags = np.arange(-max_lag, max_lag + 1)
+    positions = np.arange(qrs.start, qrs.stop)
+    shifted = windows[:, np.clip(positions[None, :] + lags[:, None], 0, windows.shape[1] - 1)]  # beat, lag, sample
+    difference = (shifted - template[positions][None, None, :]) ** 2
+    known = np.isfinite(difference)
+    counts = known.sum(axis=2)
+    score = np.where(counts >= 5, np.where(known, difference, 0.0).sum(axis=2) / np.maximum(counts, 1), np.inf)
+    return lags[np.argmin(score, axis=1)]
 
 
 def median_beat(signal: np.ndarray, fs: float, beat_s: np.ndarray) -> MedianBeat | None:
@@ -120,14 +128,9 @@ def median_beat(signal: np.ndarray, fs: float, beat_s: np.ndarray) -> MedianBeat
         return None
     qrs = slice(int(round((-0.06 - BEAT_WINDOW_S[0]) * fs)), int(round((0.08 - BEAT_WINDOW_S[0]) * fs)))
     max_lag = int(round(MAX_REALIGN_S * fs))
-    aligned = windows.copy()
-    for i, window in enumerate(windows):
-        lag = _best_lag(window, template, max_lag, qrs)
-        aligned[i] = np.roll(window, -lag)
-        if lag > 0:
-            aligned[i, -lag:] = np.nan
-        elif lag < 0:
-            aligned[i, :-lag] = np.nan
+    aligned, width = np.full_like(windows, np.nan), windows.shape[1]
+    for i, lag in enumerate(best_lags(windows, template, max_lag, qrs)):
+        aligned[i, max(0, -lag): width - max(0, lag)] = windows[i, max(0, lag): width + min(0, lag)]
     return MedianBeat(millivolts=_nanmedian(aligned), fs=fs, n_beats=len(windows))
 
 
@@ -216,8 +219,13 @@ def tangent_t_end(beat: MedianBeat, j_point_s: float, baseline: float, rr_s: flo
 
 
 def page_fiducials(beats: dict[str, MedianBeat], rr_s: float) -> Fiducials:
-    """QRS onset and J point from every lead's slope together, T end as the median of the leads' tangent
-    ends (leads with a T wave of at least 0.05 mV).
+    """QRS onset and J point from every lead's slope together, T end as the median of the leads' tangent ends
+    (leads with a T wave of at least 0.05 mV).
+
+    These are the project's own steps, not NeuroKit2's ``ecg_delineate``: its wavelet delineation of the rhythm
+    strip scored no better in the measurement model's cross-validation (macro-F1 0.836 to 0.869 by how many beats
+    it read, against 0.868) and took 25 to 50 ms of the measurements' 60 ms; its T offsets scored lower (0.866
+    against 0.871) than the tangent.
 
     Parameters
     ----------

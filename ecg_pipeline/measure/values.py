@@ -5,8 +5,6 @@ Every amplitude is in mV against the lead's PR baseline, every duration in ms.
 
 from __future__ import annotations
 
-import warnings
-
 import numpy as np
 
 from ..constants import (
@@ -117,7 +115,11 @@ def lead_values(beat: MedianBeat, fiducials: Fiducials, rr_s: float) -> dict[str
 
 def rhythm_values(peaks_s: np.ndarray, rr_s: np.ndarray, premature: np.ndarray, other_shape: np.ndarray
                   ) -> dict[str, float]:
-    """Rate and variability of the clean RR intervals (NeuroKit2's ``hrv_time``), and the ectopic beats.
+    """Rate and variability of the clean RR intervals, and the ectopic beats.
+
+    The variability is the standard time-domain set (coefficient of variation, RMSSD, pNN50, extremes) in
+    numpy: NeuroKit2's ``hrv_time`` gives the same values (``test_measure``) but took 8 ms a page, an eighth of
+    the measurements' budget, building its table of 90 indices to read four.
 
     Parameters
     ----------
@@ -134,16 +136,12 @@ def rhythm_values(peaks_s: np.ndarray, rr_s: np.ndarray, premature: np.ndarray, 
     if len(rr_s) < 2:
         return {**values, **dict.fromkeys(("heart_rate_bpm", "rr_cv", "rmssd_ms", "pnn50", "rr_max_s", "rr_min_s"),
                                           np.nan)}
-    import neurokit2 as nk
-
-    # hrv_time wants peaks: the clean intervals laid end to end at 1 kHz.
-    peaks = np.round(np.concatenate(([0.0], np.cumsum(rr_s))) * 1000).astype(int)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # it warns that 10 s is short for HRV, which is known
-        hrv = nk.hrv_time(peaks, sampling_rate=1000).iloc[0]
-    return {**values, "heart_rate_bpm": 60.0 / float(np.median(rr_s)), "rr_cv": float(hrv["HRV_CVNN"]),
-            "rmssd_ms": float(hrv["HRV_RMSSD"]), "pnn50": float(hrv["HRV_pNN50"]) / 100.0,
-            "rr_max_s": float(hrv["HRV_MaxNN"]) / 1000.0, "rr_min_s": float(hrv["HRV_MinNN"]) / 1000.0}
+    successive = np.diff(rr_s)
+    return {**values, "heart_rate_bpm": 60.0 / float(np.median(rr_s)),
+            "rr_cv": float(np.std(rr_s, ddof=1) / np.mean(rr_s)),
+            "rmssd_ms": float(np.sqrt(np.mean(successive ** 2))) * 1000.0,
+            "pnn50": float(np.sum(np.abs(successive) > 0.05)) / len(rr_s),  # over the intervals, as the Task Force
+            "rr_max_s": float(rr_s.max()), "rr_min_s": float(rr_s.min())}
 
 
 def interval_values(fiducials: Fiducials | None, rr_s: float, rhythm_beat: MedianBeat | None) -> dict[str, float]:
