@@ -8,15 +8,12 @@ import plotly.express as px
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from ecg_pipeline.constants import MODEL_TITLES, TASK_SPECS
+from ecg_pipeline.constants import MEASUREMENT_KIND, TASK_SPECS
+from ecg_pipeline.inference import title as model_label
 
-MODEL_COLOURS: dict[str, str] = {"cnn": "#1f6fb4", "crnn": "#e8730c", "measurements": "#2a9d3f"}
+MODEL_COLOURS: dict[str, str] = {"cnn": "#1f6fb4", "crnn": "#e8730c", MEASUREMENT_KIND: "#2a9d3f"}
 FIDUCIAL_COLOURS: dict[str, str] = {"QRS onset": "#2a9d3f", "J point": "#d62728", "T end": "#9467bd"}
 FONT_SIZE = 15
-
-
-def model_label(kind: str) -> str:
-    return MODEL_TITLES.get(kind, kind)
 
 
 def display_names(task: str, classes: list[str] | tuple[str, ...] | None = None) -> list[str]:
@@ -164,16 +161,16 @@ def histogram_figure(counts: np.ndarray, centres: np.ndarray, threshold: float, 
     return go.Figure(data=[bars], layout=layout)
 
 
-def trace_figure(digitized, leads: list[str], title: str = "Digitized trace") -> go.Figure:
-    """Calibrated traces of the chosen leads, millivolts over seconds, one under the other."""
+def trace_figure(signals: dict, leads: list[str], title: str = "Digitized trace") -> go.Figure:
+    """Calibrated leads (``measure.LeadSignal``), millivolts over the page's seconds, one under the other."""
     height = 180 * len(leads) + 80
     gap = 50 / height  # 50 px between panels: the tick labels and the next panel's title
     panel = (1.0 - gap * (len(leads) - 1)) / len(leads)
     data, axes, titles = [], {}, []
     for row, lead in enumerate(leads):
         suffix = "" if row == 0 else str(row + 1)
-        trace = digitized.traces[lead]
-        data.append(go.Scatter(x=trace.seconds, y=trace.millivolts, mode="lines", name=lead,
+        trace = signals[lead]
+        data.append(go.Scatter(x=trace.seconds, y=trace.millivolts, mode="lines", name=lead, connectgaps=False,
                                line={"width": 1.4, "color": "#222"}, xaxis=f"x{suffix}", yaxis=f"y{suffix}"))
         top = 1.0 - row * (panel + gap)
         axes[f"xaxis{suffix}"] = {"anchor": f"y{suffix}", "domain": [0, 1],

@@ -7,19 +7,20 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import charts, tables
-from ecg_pipeline.constants import MEASUREMENT_KIND, MODEL_TITLES, TASK_SPECS, WIDE_QRS_MS
+from ecg_pipeline.constants import MEASUREMENT_KIND, TASK_SPECS, WIDE_QRS_MS
+from ecg_pipeline.inference import title
 from ecg_pipeline.measure import MEASURED_LEADS
 from ecg_pipeline.measure.names import describe
+from ecg_pipeline.measure.values import CRITERIA
 
 NOT_A_DEVICE = ("This is a research and teaching prototype, **not a medical device**: do not use it for "
                 "diagnosis or treatment decisions.")
-#: Cell colours of the measurement table, by criterion (light enough for dark text in both themes' tables).
-CRITERION_COLOURS: dict[str, str] = {"st_elevation": "#f8b4b4", "st_depression": "#b4d2f8",
-                                     "pathological_q": "#f8dcb4", "t_inversion": "#d9c4f0"}
-
-
-def title(kind: str) -> str:
-    return MODEL_TITLES.get(kind, kind)
+#: Cell colour of the measurement table by criterion, and its name for the legend (light enough for dark text in
+#: both themes' tables).
+CRITERION_COLOURS: dict[str, tuple[str, str]] = {
+    "st_elevation": ("#f8b4b4", "red"), "st_depression": ("#b4d2f8", "blue"),
+    "pathological_q": ("#f8dcb4", "orange"), "t_inversion": ("#d9c4f0", "purple"),
+}
 
 
 def gate_refusal(analysis) -> None:
@@ -30,15 +31,17 @@ def gate_refusal(analysis) -> None:
 
 
 def forced_banner(analysis) -> None:
-    st.warning(f"**Analysed anyway.** The evidence gate found no ECG here: {analysis.gate.message} Nothing below "
+    """The mark on everything an override produced."""
+    st.warning(f"**Analyzed anyway.** The evidence gate found no ECG here: {analysis.gate.message} Nothing below "
                "is a reading of an ECG.", icon=":material/report:")
 
 
 def rule_caption(analysis) -> str:
+    """The rule the headline used, with its out-of-fold figure when it is the fitted rule's own combination."""
     verdict = analysis.verdict()
     rule = analysis.rule
     figure = ""
-    if rule is not None and rule.out_of_fold:
+    if rule is not None and rule.out_of_fold and set(verdict.per_model) >= set(rule.models):
         figure = (f" (chosen by out-of-fold cross-validation on the training and validation images: macro-F1 "
                   f"{rule.out_of_fold['macro_f1']:.3f} over {rule.out_of_fold['images']} pages)")
     return f"Verdict rule: **{verdict.rule}**{figure}."
@@ -52,13 +55,11 @@ def show_verdict(analysis) -> None:
             st.info("No verdict: no trained model is available for this task (see the messages below).")
         return
     names = TASK_SPECS[analysis.task].display_names
-    each = ", ".join(f"{title(k)}: {names[c]} ({analysis.aggregate.loc[k, c]:.0%})" for k, c in
-                     verdict.per_model.items())
+    each = [f"{title(k)}**: {names[c]} ({analysis.aggregate.loc[k, c]:.0%})" for k, c in verdict.per_model.items()]
     with st.container(border=True):
         if verdict.agreement == "disagree":
             st.markdown("### The models disagree")
-            st.markdown(" · ".join(f"**{title(k)}**: {names[c]} ({analysis.aggregate.loc[k, c]:.0%})"
-                                   for k, c in verdict.per_model.items()))
+            st.markdown(" · ".join(f"**{item}" for item in each))
             st.caption(f"No single class is given when the models disagree. {rule_caption(analysis)} Its mean "
                        f"would lean to {names[verdict.rule_class]}.")
         else:
@@ -66,7 +67,7 @@ def show_verdict(analysis) -> None:
             cols[0].metric("Verdict", names[verdict.predicted_class])
             cols[1].metric("Confidence", f"{verdict.confidence:.0%}", help="The verdict rule's probability.")
             cols[2].metric("Models", "agree" if verdict.agreement == "agree" else f"only {title(*verdict.per_model)}")
-            st.markdown(f"{each}. {rule_caption(analysis)}")
+            st.markdown(", ".join(f"**{item}" for item in each) + f". {rule_caption(analysis)}")
         for warning in analysis.pipeline.warnings:
             st.warning(warning)
         st.caption(NOT_A_DEVICE)
@@ -90,7 +91,7 @@ def show_domain_shift_lesson(analysis, sample: dict | None) -> None:
 def style_measurements(values: pd.DataFrame, flags: pd.DataFrame):
     """The measurement table with the cells that meet a criterion coloured."""
     return values.style.format("{:.2f}", na_rep="—").apply(
-        lambda column: [f"background-color: {CRITERION_COLOURS[f]}; color: #111" if f else "" for f in
+        lambda column: [f"background-color: {CRITERION_COLOURS[f][0]}; color: #111" if f else "" for f in
                         flags[column.name]], axis=0)
 
 
@@ -117,12 +118,12 @@ def show_measurements(analysis) -> None:
     values, flags = tables.measurement_table(measurements)
     st.dataframe(style_measurements(values, flags), width="stretch")
     met = {f for f in flags.to_numpy().ravel() if f}
-    legend = "; ".join(f"{tables.CRITERION_NAMES[c]} in {_swatch(c)}" for c in tables.CRITERION_NAMES if c in met)
+    legend = "; ".join(f"{tables.criterion_name(c)} in {CRITERION_COLOURS[c][1]}" for c in CRITERIA if c in met)
     st.caption("Amplitudes against each lead's PR baseline, read off its median beat. "
                + (f"Marked: {legend}." if legend else "No lead meets a standard criterion of infarction.")
                + (f" Not measured: {', '.join(f'{k} ({v})' for k, v in measurements.missing.items())}."
                   if measurements.missing else ""))
-    st.plotly_chart(charts.median_beats_figure(measurements, [n for n in MEASURED_LEADS]), width="stretch",
+    st.plotly_chart(charts.median_beats_figure(measurements, list(MEASURED_LEADS)), width="stretch",
                     key="median_beats")
     show_reasons(analysis)
 
@@ -143,7 +144,3 @@ def show_reasons(analysis) -> None:
 def _value(value: float, fmt: str) -> str:
     return "n/a" if value is None or not np.isfinite(value) else fmt.format(value)
 
-
-def _swatch(criterion: str) -> str:
-    return {"st_elevation": "red", "st_depression": "blue", "pathological_q": "orange", "t_inversion": "purple"}[
-        criterion]

@@ -9,12 +9,11 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import charts, state, tables
-from dashboard.clinical import title
 from ecg_pipeline.aggregation import LeadWeighting
-from ecg_pipeline.constants import MAX_FILE_BYTES, MODEL_TITLES, TASK_SPECS
+from ecg_pipeline.constants import MAX_FILE_BYTES, MODEL_TITLES, TASK_SPECS, TWELVE_LEAD
 from ecg_pipeline.data import find_images
 from ecg_pipeline.errors import EcgError
-from ecg_pipeline.inference import training_command
+from ecg_pipeline.inference import title, training_command
 
 GALLERY_SOURCES = {"samples": "Built-in samples", "folder": "A folder of images"}
 THUMBNAILS = 12
@@ -138,7 +137,7 @@ def gallery_row(path: Path, label: str, rows: list[dict]) -> dict:
     """One image of the gallery: each model's class and probability, from its prediction rows."""
     row = {"file": str(path), "name": path.name, "labelled": label, "error": "", "models": 0}
     for prediction in rows:
-        task = prediction.get("task") or "twelve_lead"
+        task = prediction.get("task") or TWELVE_LEAD
         names = TASK_SPECS[task].display_names
         row["labelled"] = names.get(label, label)
         kind = prediction["model"]

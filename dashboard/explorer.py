@@ -124,9 +124,11 @@ def show_measurement_stage(analysis, lead) -> None:
     if not measurements.measurable:
         st.info(f"This page could not be measured: {measurements.missing['page']}.")
         return
-    st.plotly_chart(charts.median_beats_figure(measurements, [lead.name] if lead.name in measurements.median_beats
-                                               else ["II"], f"{lead.name}: median beat and its fiducial points"),
-                    width="stretch")
+    if lead.name not in measurements.median_beats:
+        st.info(f"Lead {lead.name} could not be measured: {measurements.missing.get(lead.name, 'no beat in it')}.")
+        return
+    st.plotly_chart(charts.median_beats_figure(measurements, [lead.name],
+                                               f"{lead.name}: median beat and its fiducial points"), width="stretch")
     values = measurements.leads.get(lead.name)
     if values:
         st.dataframe({describe(f"{lead.name}.{k}"): round(v, 3) for k, v in values.items() if np.isfinite(v)},

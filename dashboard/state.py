@@ -14,14 +14,14 @@ import pandas as pd
 import streamlit as st
 
 from ecg_pipeline.cards import model_files_stamp, read_card
-from ecg_pipeline.constants import IMAGE_EXTENSIONS, MODEL_KINDS, TASK_SPECS, TASKS
+from ecg_pipeline.constants import BEAT, IMAGE_EXTENSIONS, MODEL_KINDS, TASK_SPECS, TASKS, TWELVE_LEAD
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLES_DIR = ROOT / "data" / "samples"
 #: Environment variable naming another models folder (tests point it at an empty or a scratch folder).
 MODELS_DIR_VARIABLE = "ECG_MODELS_DIR"
 UPLOAD_TYPES: list[str] = [ext.lstrip(".") for ext in IMAGE_EXTENSIONS]
-TASK_CHOICES: dict[str, str] = {"auto": "Auto", "twelve_lead": "12-lead page", "beat": "Single beat"}
+TASK_CHOICES: dict[str, str] = {"auto": "Auto", TWELVE_LEAD: "12-lead page", BEAT: "Single beat"}
 SOURCE_CHOICES: dict[str, str] = {"sample": "Built-in sample", "upload": "Upload an image or PDF"}
 ORIGIN_LABELS: dict[str, str] = {
     "real": "real, from the test split",
@@ -107,19 +107,16 @@ def model_cards(task: str) -> dict[str, dict]:
 
 def verdict_card(task: str) -> dict | None:
     """The task's verdict-rule card (``scripts/fit_verdict_rule.py``), or ``None``."""
-    import json
+    from ecg_pipeline.verdict import read_verdict_card
 
-    from ecg_pipeline.verdict import verdict_card_path
-
-    path = verdict_card_path(task, models_dir())
-    return json.loads(path.read_text()) if path.exists() else None
+    return read_verdict_card(task, models_dir())
 
 
 def image_of(data: bytes, page: int = 1):
     """What the pipeline reads: the bytes of an image, or the rendered page of a PDF."""
-    from ecg_pipeline.loading import is_pdf, pdf_pages
+    from ecg_pipeline.loading import is_pdf, pdf_page
 
-    return pdf_pages(data, page, page)[0] if is_pdf(data) else data
+    return pdf_page(data, page) if is_pdf(data) else data
 
 
 @st.cache_data(show_spinner="Analysing the image...", max_entries=12)
@@ -158,29 +155,14 @@ def page_count(data: bytes) -> int:
 
 @st.cache_data(show_spinner=False, max_entries=1000)
 def _prediction_rows(key: str, task: str, directory: str | None, fingerprint: str, _data: bytes) -> list[dict]:
-    from ecg_pipeline.errors import EcgError
-    from ecg_pipeline.inference import analyze
-    from ecg_pipeline.loading import is_pdf, pdf_pages
-    from ecg_pipeline.rows import error_rows, prediction_rows
+    from ecg_pipeline.rows import file_rows
 
-    kinds = MODEL_KINDS
-    try:
-        images = ([(f"#page={n}", page) for n, page in enumerate(pdf_pages(_data), start=1)]
-                  if is_pdf(_data) else [("", _data)])
-    except EcgError as exc:
-        return error_rows("", task, kinds, str(exc))
-    rows = []
-    for suffix, image in images:
-        try:
-            rows.extend(prediction_rows(suffix, analyze(image, task=task, models_dir=directory), kinds))
-        except EcgError as exc:
-            rows.extend(error_rows(suffix, task, kinds, str(exc)))
-    return rows
+    return file_rows("", _data, task, MODEL_KINDS, models_dir=directory)
 
 
 def prediction_rows_bytes(name: str, data: bytes, task: str = "auto") -> list[dict]:
-    """The rows of one file, as the command line writes them (``ecg_pipeline.rows``), each page of a PDF named
-    ``name#page=N``; cached by the file's SHA-256. Raises nothing for a bad file: its rows carry the error."""
+    """The rows of one file, as the command line writes them (``ecg_pipeline.rows.file_rows``), each page of a
+    PDF named ``name#page=N``; cached by the file's SHA-256. A bad file's rows carry the error."""
     directory = models_dir()
     rows = _prediction_rows(digest(data), task, directory, models_fingerprint(directory), data)
     return [{**row, "path": name + row["path"]} for row in rows]
@@ -212,7 +194,7 @@ def builtin_samples() -> list[dict]:
     samples = []
     for row in manifest.to_dict("records"):
         spec = TASK_SPECS[row["task"]]
-        kind = "12-lead page" if row["task"] == "twelve_lead" else "single beat"
+        kind = spec.title
         number = Path(row["file"]).stem.rsplit("_", 1)[-1]
         samples.append({**row, "label": f"{kind}: {spec.display_names[row['class']]} #{number} "
                                         f"({ORIGIN_LABELS[row['origin']]})"})
@@ -228,7 +210,7 @@ def attribution(sample: dict) -> str:
     """The credit a real sample's licence asks for."""
     return (f"Real image from the project's test split: {sample['source']}; licence {sample['licence']}. "
             f"Original file {sample['original_file']}" + (", patient fields blanked." if sample["task"] ==
-                                                          "twelve_lead" else "."))
+                                                          TWELVE_LEAD else "."))
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
@@ -238,7 +220,7 @@ def sample_bytes(file: str) -> bytes:
 
 
 def image_input(key: str) -> tuple[str | None, bytes | None]:
-    """Choose a built-in sample or upload an image; returns ``(name, bytes)`` or ``(None, None)``.
+    """Choose a built-in sample or upload an image or PDF; returns ``(name, bytes)`` or ``(None, None)``.
 
     The upload is read into memory and never written to disk.
     """
@@ -248,7 +230,7 @@ def image_input(key: str) -> tuple[str | None, bytes | None]:
         uploaded = st.file_uploader("ECG image", type=UPLOAD_TYPES, key=f"{key}_upload",
                                     help="The image stays in memory for this session; it is never stored.")
         if uploaded is None:
-            st.info("Upload a 12-lead report page or a single-beat image (JPEG, PNG, BMP, TIFF, WebP or GIF).")
+            st.info("Upload a 12-lead report page or a single-beat image (JPEG, PNG, BMP, TIFF, WebP, GIF or PDF).")
             return None, None
         return uploaded.name, uploaded.getvalue()
     samples = {sample["file"]: sample for sample in builtin_samples()}
@@ -276,19 +258,6 @@ def settings_follow_image(prefix: str, image_key: str, defaults: dict[str, objec
     for name in reset:
         st.session_state[name] = defaults[name]
     return reset
-
-
-@st.cache_data(show_spinner="Digitizing the traces...", max_entries=12)
-def _digitized(key: str, task: str, sigma: float, threshold: str | float, _pipeline):
-    from ecg_pipeline.digitize import digitize_page
-
-    return digitize_page(_pipeline)
-
-
-def digitized_bytes(data: bytes, analysis, sigma: float, threshold: str | float, page: int = 1):
-    """Calibrated traces (mV over s) of a 12-lead analysis, or ``None`` for a single beat."""
-    threshold = threshold if isinstance(threshold, str) else float(threshold)
-    return _digitized(f"{digest(data)}#{page}", analysis.task, float(sigma), threshold, analysis.pipeline)
 
 
 def page_input(key: str, data: bytes | None) -> int:

@@ -10,7 +10,17 @@ import numpy as np
 import pandas as pd
 
 from ecg_pipeline.cards import other_seed_cross_validations
-from ecg_pipeline.constants import MODEL_TITLES, TASK_SPECS
+from ecg_pipeline.constants import (
+    PATHOLOGICAL_Q_MIN_MV,
+    PATHOLOGICAL_Q_MS,
+    PATHOLOGICAL_Q_SHARE,
+    ST_DEPRESSION_MV,
+    ST_ELEVATION_MV,
+    ST_ELEVATION_V2_V3_MV,
+    T_INVERSION_MV,
+    TASK_SPECS,
+)
+from ecg_pipeline.inference import title
 from ecg_pipeline.render import png_bytes, stage_images
 
 MISSING = "—"
@@ -25,12 +35,24 @@ CRITERION_COLUMNS: dict[str, tuple[str, ...]] = {
     "st_elevation": ("ST at J+60 (mV)",), "st_depression": ("ST at J+60 (mV)",),
     "pathological_q": ("Q depth (mV)", "Q width (ms)"), "t_inversion": ("T min (mV)",),
 }
-CRITERION_NAMES: dict[str, str] = {
-    "st_elevation": "ST elevation (at least 0.1 mV, 0.2 mV in V2-V3, in two contiguous leads)",
-    "st_depression": "ST depression (at least 0.05 mV)",
-    "pathological_q": "pathological Q (at least 0.1 mV deep, and 40 ms wide or a quarter of R)",
-    "t_inversion": "T inversion (at least 0.1 mV deep)",
-}
+
+
+def criterion_name(criterion: str) -> str:
+    """A criterion in words, with its thresholds from ``ecg_pipeline.constants``.
+
+    Examples
+    --------
+    >>> criterion_name("t_inversion")
+    'T inversion (at least 0.1 mV deep)'
+    """
+    return {
+        "st_elevation": f"ST elevation (at least {ST_ELEVATION_MV:g} mV, {ST_ELEVATION_V2_V3_MV:g} mV in V2-V3, in "
+                        "two contiguous leads)",
+        "st_depression": f"ST depression (at least {ST_DEPRESSION_MV:g} mV)",
+        "pathological_q": f"pathological Q (at least {PATHOLOGICAL_Q_MIN_MV:g} mV deep, and {PATHOLOGICAL_Q_MS:g} ms "
+                          f"wide or {PATHOLOGICAL_Q_SHARE:.0%} of R)",
+        "t_inversion": f"T inversion (at least {T_INVERSION_MV:g} mV deep)",
+    }[criterion]
 
 
 def _number(value, fmt: str) -> str:
@@ -54,7 +76,7 @@ def metrics_table(cards: dict[str, dict]) -> pd.DataFrame:
         evaluation = card.get("evaluation", {})
         training = card.get("training", {})
         size = card.get("file_size_bytes")
-        rows[MODEL_TITLES.get(kind, kind)] = {
+        rows[title(kind)] = {
             "Accuracy": _number(evaluation.get("accuracy"), ".3f"),
             "Macro-F1": _number(evaluation.get("macro_f1"), ".3f"),
             "Expected calibration error (lower is better)": _number(evaluation.get("expected_calibration_error"),
@@ -108,7 +130,7 @@ def per_class_table(cards: dict[str, dict], task: str) -> pd.DataFrame:
             figures = card.get("evaluation", {}).get("per_class", {}).get(class_id, {})
             for metric in ("precision", "recall", "f1"):
                 value = figures.get(metric)
-                row[f"{MODEL_TITLES.get(kind, kind)} {metric}"] = (round(float(value), 3) if value is not None
+                row[f"{title(kind)} {metric}"] = (round(float(value), 3) if value is not None
                                                                    else np.nan)
             support = figures.get("support", support)
         row["test images"] = support
@@ -122,9 +144,9 @@ def robustness_table(cards: dict[str, dict]) -> pd.DataFrame | None:
     columns: dict[str, dict] = {}
     for kind, card in cards.items():
         robustness = card.get("robustness") or {}
-        title = MODEL_TITLES.get(kind, kind)
-        for name, values in ((f"{title} macro-F1", robustness.get("results")),
-                             (f"{title} verdicts unchanged", robustness.get("verdict_unchanged"))):
+        name_of = title(kind)
+        for name, values in ((f"{name_of} macro-F1", robustness.get("results")),
+                             (f"{name_of} verdicts unchanged", robustness.get("verdict_unchanged"))):
             if not values:
                 continue
             column = {}
@@ -163,16 +185,6 @@ def measurement_table(measurements) -> tuple[pd.DataFrame, pd.DataFrame]:
     return values, flags
 
 
-def measurement_reasons(contributions: pd.DataFrame, top: int = 6) -> pd.DataFrame:
-    """The measurements that moved the measurement model's verdict most on this page, in words."""
-    from ecg_pipeline.measure.names import describe
-
-    rows = contributions.head(top)
-    return pd.DataFrame({"measurement": [describe(f) for f in rows["feature"]],
-                         "value": rows["value"].round(3),
-                         "moved the verdict's probability by": rows["change"].map(lambda v: f"{v:+.1%}")})
-
-
 def probabilities_frame(analysis) -> pd.DataFrame:
     """Per-lead and aggregated probabilities of every model in one table (the CSV download)."""
     classes = analysis.classes
@@ -192,7 +204,7 @@ def _rounded(value) -> float | None:
 def measurements_document(measurements) -> dict:
     """The page's measurements as JSON-ready data: page, territory and lead values, criteria, missing leads."""
     return {"page": {k: _rounded(v) for k, v in measurements.page.items()},
-            "regional": {k: _rounded(v) for k, v in measurements.regional.items()},
+            "territories": {k: _rounded(v) for k, v in measurements.territories.items()},
             "leads": {lead: {k: _rounded(v) for k, v in values.items()} for lead, values in measurements.leads.items()},
             "criteria": measurements.criteria, "missing": measurements.missing,
             "rr_intervals_s": [round(float(v), 4) for v in measurements.rr_s],

@@ -10,9 +10,10 @@ import numpy as np
 import streamlit as st
 
 from dashboard import charts, state, tables
-from dashboard.clinical import NOT_A_DEVICE, title
+from dashboard.clinical import NOT_A_DEVICE
 from ecg_pipeline.constants import REFERENCE_PX_PER_MM, TASK_SPECS
 from ecg_pipeline.errors import EcgError
+from ecg_pipeline.inference import title
 from ecg_pipeline.render import draw_lead_boxes, lead_montage, lead_picture, preview
 from ecg_pipeline.stages import STROKE_REFERENCE_HEIGHT, TYPICAL_STROKE_WIDTH
 
@@ -166,21 +167,23 @@ def show_downloads(name: str, analysis, sigma: float, threshold: str | float) ->
                             f"{stem}_stages.zip", "application/zip", on_click="ignore", icon=":material/download:")
 
 
-def show_digitized(data: bytes, analysis, sigma: float, threshold: str | float, page: int = 1):
-    """Each lead as a calibrated signal, with the rhythm strip's RR intervals; returns the digitized ECG."""
-    digitized = state.digitized_bytes(data, analysis, sigma, threshold, page)
-    if digitized is None:
+def show_digitized(analysis) -> None:
+    """Each lead as the measurements read it, in mV over the page's seconds, with the rhythm strip's RR intervals."""
+    measurements = analysis.measurements
+    if measurements is None:
         st.info("A single-beat image has no grid to calibrate against, so it is not digitized.")
-        return None
-    rr = analysis.measurements.rr_s if analysis.measurements is not None and not analysis.refused else np.zeros(0)
+        return
+    rr = measurements.rr_s
     cols = st.columns(3)
     cols[0].metric("RR interval, median", "n/a" if len(rr) == 0 else f"{np.median(rr) * 1000:.0f} ms")
     cols[1].metric("RR variability (SD)", "n/a" if len(rr) < 2 else f"{np.std(rr) * 1000:.0f} ms",
                    help="Between whole beats: a beat cut off at the strip's edge is left out.")
-    cols[2].metric("RMSSD", "n/a" if len(rr) < 2 else f"{np.sqrt(np.mean(np.diff(rr) ** 2)) * 1000:.0f} ms")
-    leads = st.multiselect("Leads to draw", list(digitized.traces), default=["II", "rhythm"], key="digitized_leads")
+    cols[2].metric("RMSSD", "n/a" if len(rr) < 2 else f"{measurements.page['rmssd_ms']:.0f} ms")
+    leads = st.multiselect("Leads to draw", list(measurements.signals), default=["II", "rhythm"],
+                           key="digitized_leads")
     if leads:
-        st.plotly_chart(charts.trace_figure(digitized, leads), width="stretch")
-    st.caption(f"Calibrated from the page: {digitized.px_per_mm:.2f} px per mm (a 2.5 s column is 62.5 mm at "
-               "25 mm/s) and 10 mm per mV. Baseline (median height) at 0 mV.")
-    return digitized
+        st.plotly_chart(charts.trace_figure(measurements.signals, leads), width="stretch")
+    px_per_mm = analysis.pipeline.px_per_mm
+    st.caption(f"Calibrated from the page: {px_per_mm:.2f} px per mm (a 2.5 s column is 62.5 mm at 25 mm/s) and "
+               "10 mm per mV; each lead placed on the rhythm strip's clock by where its column starts. The first "
+               "0.2 s of each lead, under its printed name, is left out. Baseline (median height) at 0 mV.")

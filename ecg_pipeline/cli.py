@@ -13,32 +13,19 @@ from pathlib import Path
 from .constants import MODEL_KINDS, TASKS
 from .data import find_images
 from .errors import EcgError
-from .rows import error_rows, model_choice, prediction_rows, table_columns
+from .rows import error_rows, file_rows, model_choice, table_columns
 
 
 def predict_rows(path: Path, task: str, kinds: tuple[str, ...], anyway: bool = False) -> list[dict]:
-    """The rows of one file (``rows.prediction_rows``), each page of a PDF as its own image named
-    ``file.pdf#page=N``; a failure, or an image that is not an ECG, becomes rows that carry its message."""
-    from .inference import analyze
-    from .loading import is_pdf, pdf_pages, read_bytes
+    """The rows of one file (``rows.file_rows``): each page of a PDF is its own image; a failure, or an image
+    that is not an ECG, becomes rows that carry its message."""
+    from .loading import read_bytes
 
     try:
         data = read_bytes(path)
-        images = ([(f"{path}#page={n}", page) for n, page in enumerate(pdf_pages(data), start=1)]
-                  if is_pdf(data) else [(str(path), data)])
     except EcgError as exc:
         return error_rows(str(path), task, kinds, str(exc))
-    except Exception as exc:  # a PDF library failure is one bad file too
-        return error_rows(str(path), task, kinds, f"Unexpected error: {exc}")
-    rows = []
-    for name, image in images:
-        try:
-            rows.extend(prediction_rows(name, analyze(image, task=task, models=kinds, anyway=anyway), kinds))
-        except EcgError as exc:
-            rows.extend(error_rows(name, task, kinds, str(exc)))
-        except Exception as exc:  # never a traceback for one bad file: report it and go on
-            rows.extend(error_rows(name, task, kinds, f"Unexpected error: {exc}"))
-    return rows
+    return file_rows(str(path), data, task, kinds, anyway)
 
 
 def predict_files(files: list[Path], task: str, kinds: tuple[str, ...], workers: int | None = None,
@@ -72,8 +59,8 @@ def command_predict(args: argparse.Namespace) -> int:
             rows.extend(error_rows(raw, "", kinds, "No image files in this folder."))
         files.extend(found)
     results = predict_files(files, args.task, kinds, args.workers, args.analyze_anyway)
-    for number, (path, file_rows) in enumerate(zip(files, results, strict=True), start=1):
-        rows.extend(file_rows)
+    for number, (path, rows_of_file) in enumerate(zip(files, results, strict=True), start=1):
+        rows.extend(rows_of_file)
         if args.progress:
             print(f"[{number}/{len(files)}] {path}", file=sys.stderr)
     columns = table_columns(rows, args.task)

@@ -154,6 +154,9 @@ TASK_SPECS: dict[str, TaskSpec] = {TWELVE_LEAD: TWELVE_LEAD_SPEC, BEAT: BEAT_SPE
 IMAGE_EXTENSIONS: tuple[str, ...] = (".jpg", ".jpeg", ".png", ".bmp", ".tif", ".tiff", ".webp", ".gif", ".pdf")
 #: A PDF with more pages than this is refused (an ECG export has one or a few).
 MAX_PDF_PAGES = 20
+#: A PDF page's size is in points, 72 to the inch.
+MM_PER_INCH = 25.4
+POINTS_PER_INCH = 72.0
 MAX_FILE_BYTES = 40 * 1024 * 1024
 MAX_PIXELS = 40_000_000
 MIN_SIDE_PX = 32

@@ -15,6 +15,8 @@ import cv2
 import numpy as np
 import pandas as pd
 
+from .constants import TWELVE_LEAD
+
 TESSERACT = "tesseract"
 
 
@@ -93,7 +95,7 @@ def _measured_rate(args: tuple[str, str]) -> float:
     from .pipeline import run_pipeline
 
     path, method = args
-    return float(measure_page(run_pipeline(path, task="twelve_lead"), r_peak_method=method).page["heart_rate_bpm"])
+    return float(measure_page(run_pipeline(path, task=TWELVE_LEAD), r_peak_method=method).page["heart_rate_bpm"])
 
 
 def heart_rate_agreement(images: pd.DataFrame, printed: pd.DataFrame, method: str | None = None,

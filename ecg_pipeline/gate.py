@@ -9,10 +9,17 @@ never an exception.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from .constants import BEAT
+from .errors import EcgError
+from .layout import MISPLACED_COLUMNS
+
+if TYPE_CHECKING:
+    from .measure import Measurements
+    from .pipeline import PipelineResult
 
 #: A lead's ink must be within this share of its pixels: less is an empty page, more is a blot or a photo.
 LEAD_INK_RANGE = (0.002, 0.12)
@@ -40,8 +47,6 @@ MIN_QRS_PROMINENCE = 1.8
 MIN_BEAT_SPAN = 0.6
 MAX_GAP_SHARE = 0.08
 FRAME_SHARE = 0.15
-#: The layout's message when the columns it found do not fit a 3 x 4 page.
-MISPLACED_COLUMNS = "the separator bars are not where a 3 x 4 layout puts them"
 
 
 @dataclass(frozen=True)
@@ -110,7 +115,7 @@ def holds_trace(binary: np.ndarray) -> bool:
             and stroke <= MAX_STROKE_SHARE and strokes <= MAX_STROKES_PER_COLUMN)
 
 
-def trace_check(leads) -> GateCheck:
+def trace_check(leads: list) -> GateCheck:
     """Enough leads hold a thin continuous trace."""
     holding = [lead.name for lead in leads if holds_trace(lead.binary)]
     passed = len(holding) >= min(MIN_TRACE_LEADS, len(leads))
@@ -118,7 +123,7 @@ def trace_check(leads) -> GateCheck:
                                       f"(at least {min(MIN_TRACE_LEADS, len(leads))} needed)")
 
 
-def rhythm_check(measurements) -> GateCheck:
+def rhythm_check(measurements: Measurements) -> GateCheck:
     """The rhythm strip has beat-like complexes at a plausible rate."""
     beats = len(measurements.r_peaks_s)
     rate = measurements.page.get("heart_rate_bpm", np.nan)
@@ -128,13 +133,14 @@ def rhythm_check(measurements) -> GateCheck:
     if beats < MIN_BEATS or not np.isfinite(rate):
         detail = f"the rhythm strip shows {beats} beat-like complexes (at least {MIN_BEATS} needed)"
     else:
-        detail = (f"the rhythm strip has {beats} complexes at {rate:.0f} bpm (20-250 expected), alike to "
+        detail = (f"the rhythm strip has {beats} complexes at {rate:.0f} bpm ({RATE_RANGE_BPM[0]:.0f}-"
+                  f"{RATE_RANGE_BPM[1]:.0f} expected), alike to "
                   f"{likeness:.2f} (at least {MIN_BEAT_LIKENESS}) and standing {prominence:.1f} times above the "
                   f"trace's slope (at least {MIN_QRS_PROMINENCE:g})")
     return GateCheck("rhythm", bool(passed), detail)
 
 
-def twelve_lead_evidence(result, measurements) -> EvidenceGate:
+def twelve_lead_evidence(result: PipelineResult, measurements: Measurements) -> EvidenceGate:
     """The gate on a 12-lead ``PipelineResult`` and its ``Measurements``."""
     layout = result.layout
     found = layout is not None and layout.confidence >= 0.5
@@ -186,7 +192,7 @@ def beat_span(binary: np.ndarray, max_gap: float = MAX_GAP_SHARE) -> float:
     return float((edges[1::2] - edges[::2]).max()) / len(inked)
 
 
-def beat_evidence(result) -> EvidenceGate:
+def beat_evidence(result: PipelineResult) -> EvidenceGate:
     """The gate on a single-beat ``PipelineResult``: one thin continuous trace across most of the image."""
     binary = result.leads[0].binary
     ink, coverage, stroke, strokes = lead_trace_stats(binary)
@@ -201,31 +207,37 @@ def beat_evidence(result) -> EvidenceGate:
                         checks=[GateCheck("trace", passed, detail)])
 
 
-def check_evidence(result, measurements=None) -> EvidenceGate:
-    """The gate for either task: ``beat_evidence`` or ``twelve_lead_evidence`` (which needs the page's
-    ``Measurements``)."""
+def check_evidence(result: PipelineResult, measurements: Measurements | None = None) -> EvidenceGate:
+    """The gate for either task: ``beat_evidence`` or ``twelve_lead_evidence`` (with the page's ``Measurements``,
+    measured here when not given)."""
     if result.task == BEAT:
         return beat_evidence(result)
+    if measurements is None:
+        from .measure import measure_page
+
+        measurements = measure_page(result)
     return twelve_lead_evidence(result, measurements)
 
 
 
 def evidence_of(image, task: str = "auto") -> EvidenceGate:
     """The gate on one image (path, bytes or array), through the pipeline the models use."""
-    from .measure import measure_page
     from .pipeline import run_pipeline
 
-    result = run_pipeline(image, task=task)
-    return check_evidence(result, measure_page(result) if result.task != BEAT else None)
+    return check_evidence(run_pipeline(image, task=task))
 
 
 def _refused_job(args: tuple[str, str]) -> str:
-    gate = evidence_of(*args)
+    try:
+        gate = evidence_of(*args)
+    except EcgError as exc:  # a file the pipeline cannot read is refused before the gate, with its own reason
+        return f"Not analysed: {exc}"
     return "" if gate.passed else gate.message
 
 
 def refusals(paths: list, task: str, workers: int = 2) -> list[str]:
-    """The gate's message for each image ("" where it passed), over ``workers`` processes."""
+    """The gate's message for each image ("" where it passed; the pipeline's error for one it cannot read),
+    over ``workers`` processes."""
     from concurrent.futures import ProcessPoolExecutor
 
     with ProcessPoolExecutor(max_workers=workers) as pool:

@@ -185,8 +185,7 @@ class AnalysisResult:
     #: What each lead added to each class's score, for the models that combine their leads with a lead weighting
     #: (model, lead, one column per class); empty when none does.
     lead_contributions: pd.DataFrame = field(default_factory=pd.DataFrame)
-    #: The clinical measurements of a 12-lead page (``None`` for a beat, or when the measurement model was not
-    #: asked for).
+    #: The clinical measurements of a 12-lead page (``None`` for a beat).
     measurements: Measurements | None = None
     #: What each measurement added to the measurement model's verdict (``measurement_model.contributions``).
     measurement_contributions: pd.DataFrame = field(default_factory=pd.DataFrame)
@@ -203,6 +202,7 @@ class AnalysisResult:
 
     @property
     def models(self) -> list[str]:
+        """The models that ran, in the task's order."""
         return list(self.aggregate.index)
 
     @property
@@ -267,39 +267,56 @@ def analyze(image: ImageSource | PipelineResult, task: str = "twelve_lead",
     pipeline = image if isinstance(image, PipelineResult) else run_pipeline(image, task, sigma, threshold)
     spec = TASK_SPECS[pipeline.task]
     classes = list(spec.classes)
-    per_lead_frames, contribution_frames, aggregate_rows, errors, methods = [], [], {}, {}, {}
     measurements = measure_page(pipeline) if pipeline.task == TWELVE_LEAD else None
     gate = check_evidence(pipeline, measurements)
-    forced = anyway and not gate.passed
-    measurement_contributions = pd.DataFrame()
-    for kind in (k for k in models if k in spec.model_kinds and (gate.passed or anyway)):
+    kinds = [k for k in models if k in spec.model_kinds] if gate.passed or anyway else []
+    outputs = _run_models(pipeline, measurements, kinds, classes, models_dir)
+    aggregate = pd.DataFrame.from_dict(outputs.aggregate, orient="index", columns=[*classes, "predicted_class"])
+    aggregate.index.name = "model"
+    return AnalysisResult(pipeline=pipeline, per_lead=_frames(outputs.per_lead, ["model", "lead", *classes]),
+                          aggregate=aggregate, aggregation=aggregation_name(outputs.methods), task=pipeline.task,
+                          classes=classes, model_errors=outputs.errors,
+                          lead_contributions=_frames(outputs.lead_contributions, []),
+                          measurements=measurements, measurement_contributions=outputs.measurement_contributions,
+                          rule=read_rule(pipeline.task, models_dir), gate=gate, forced=anyway and not gate.passed)
+
+
+@dataclass
+class _ModelOutputs:
+    aggregate: dict = field(default_factory=dict)
+    errors: dict = field(default_factory=dict)
+    methods: dict = field(default_factory=dict)
+    per_lead: list = field(default_factory=list)
+    lead_contributions: list = field(default_factory=list)
+    measurement_contributions: pd.DataFrame = field(default_factory=pd.DataFrame)
+
+
+def _run_models(pipeline: PipelineResult, measurements: Measurements | None, kinds: list[str], classes: list[str],
+                models_dir: str | Path | None) -> _ModelOutputs:
+    """Each model's page probabilities (and a network's per-lead ones); a model that cannot run keeps its reason."""
+    outputs = _ModelOutputs()
+    for kind in kinds:
         try:
             model = load_model(pipeline.task, kind, models_dir)
         except ModelUnavailableError as exc:
-            errors[kind] = str(exc)
+            outputs.errors[kind] = str(exc)
             continue
         if kind == MEASUREMENT_KIND:
             if not measurements.measurable:
-                errors[kind] = f"No measurement verdict: {measurements.missing['page']}."
+                outputs.errors[kind] = f"No measurement verdict: {measurements.missing['page']}."
                 continue
             combined = model.predict_page(measurements)
-            measurement_contributions = model.contributions(measurements, int(np.argmax(combined)))
+            outputs.measurement_contributions = model.contributions(measurements, int(np.argmax(combined)))
         else:
             combined, (frame, contributions) = _run_network(model, pipeline, classes)
-            per_lead_frames.append(frame)
+            outputs.per_lead.append(frame)
             if contributions is not None:
-                contribution_frames.append(contributions)
-        methods[kind] = model.aggregation
-        aggregate_rows[kind] = {**dict(zip(classes, combined, strict=True)),
-                                "predicted_class": classes[int(np.argmax(combined))]}
-    per_lead = (pd.concat(per_lead_frames, ignore_index=True) if per_lead_frames
-                else pd.DataFrame(columns=["model", "lead", *classes]))
-    aggregate = pd.DataFrame.from_dict(aggregate_rows, orient="index", columns=[*classes, "predicted_class"])
-    aggregate.index.name = "model"
-    return AnalysisResult(pipeline=pipeline, per_lead=per_lead, aggregate=aggregate,
-                          aggregation=aggregation_name(methods), task=pipeline.task, classes=classes,
-                          model_errors=errors,
-                          lead_contributions=(pd.concat(contribution_frames, ignore_index=True)
-                                              if contribution_frames else pd.DataFrame()),
-                          measurements=measurements, measurement_contributions=measurement_contributions,
-                          rule=read_rule(pipeline.task, models_dir), gate=gate, forced=forced)
+                outputs.lead_contributions.append(contributions)
+        outputs.methods[kind] = model.aggregation
+        outputs.aggregate[kind] = {**dict(zip(classes, combined, strict=True)),
+                                   "predicted_class": classes[int(np.argmax(combined))]}
+    return outputs
+
+
+def _frames(frames: list[pd.DataFrame], columns: list[str]) -> pd.DataFrame:
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=columns)

@@ -25,6 +25,8 @@ WORKING_WIDTH = 1100
 #: Fallback template, as fractions of the grid area (measured on the shared printer's pages).
 TEMPLATE_ROW_CENTRES = (0.136, 0.378, 0.620, 0.869)
 TEMPLATE_TRACE_SPAN = (0.039, 0.969)
+#: The warning of a page whose separator bars do not fit a 3 x 4 layout: its lead names may be wrong.
+MISPLACED_COLUMNS = "the separator bars are not where a 3 x 4 layout puts them"
 
 
 @dataclass
@@ -324,7 +326,7 @@ def detect_layout(gray: np.ndarray, rgb: np.ndarray | None = None) -> Layout:
         left = separators[0] - column_width
         right = separators[-1] + column_width
         if left < g_left - 0.02 * sw or right > g_right + 0.02 * sw:
-            warnings.append("the separator bars are not where a 3 x 4 layout puts them")
+            warnings.append(MISPLACED_COLUMNS)
             confidence -= 0.2
     else:
         warnings.append("no separator bars between lead columns were found; the columns follow a template")

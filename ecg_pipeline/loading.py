@@ -5,19 +5,27 @@ from __future__ import annotations
 import io
 import os
 import re
+import threading
 import warnings
+from collections.abc import Iterator
 from pathlib import Path
 from typing import BinaryIO
 
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
-from .constants import MAX_FILE_BYTES, MAX_PDF_PAGES, MAX_PIXELS, MIN_SIDE_PX, REFERENCE_PX_PER_MM
+from .constants import (
+    MAX_FILE_BYTES,
+    MAX_PDF_PAGES,
+    MAX_PIXELS,
+    MIN_SIDE_PX,
+    MM_PER_INCH,
+    POINTS_PER_INCH,
+    REFERENCE_PX_PER_MM,
+)
 from .errors import ImageTooLargeError, ImageTooSmallError, InvalidImageError
 
 ImageSource = bytes | bytearray | str | os.PathLike | np.ndarray | BinaryIO
-MM_PER_INCH = 25.4
-POINTS_PER_INCH = 72.0
 
 
 def read_bytes(source: bytes | bytearray | str | os.PathLike | BinaryIO) -> bytes:
@@ -69,10 +77,10 @@ def decode_image(data: bytes) -> np.ndarray:
     (40, 40, 3)
     """
     if is_pdf(data):
-        pages = pdf_pages(data)
-        if len(pages) > 1:
-            raise InvalidImageError(f"This PDF has {len(pages)} pages; choose one (pdf_pages gives each page).")
-        return pages[0]
+        pages = pdf_page_count(data)
+        if pages > 1:
+            raise InvalidImageError(f"This PDF has {pages} pages; choose one (pdf_page gives each page).")
+        return pdf_page(data)
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
@@ -113,74 +121,79 @@ def is_pdf(data: bytes) -> bool:
 
 def pdf_page_count(data: bytes) -> int:
     """How many pages a PDF has; a damaged or password-protected PDF raises ``InvalidImageError``."""
-    with _open_pdf(data) as document:
+    with _PdfDocument(data) as document:
         return len(document)
 
 
-def pdf_pages(data: bytes, first: int = 1, last: int | None = None,
-              px_per_mm: float = REFERENCE_PX_PER_MM) -> list[np.ndarray]:
-    """The pages of a PDF, rendered with pypdfium2 as RGB ``uint8`` arrays.
+def pdf_page(data: bytes, number: int = 1, px_per_mm: float = REFERENCE_PX_PER_MM) -> np.ndarray:
+    """One page of a PDF (1-based), rendered with pypdfium2 as an RGB ``uint8`` array.
 
-    A page is rendered at ``px_per_mm`` of its printed size (from its size in points), so that an ECG exported
+    The page is rendered at ``px_per_mm`` of its printed size (from its size in points), so that an ECG exported
     at paper size arrives at the scale of the printouts the models learnt from.
-
-    Parameters
-    ----------
-    data : bytes
-        The PDF file.
-    first, last : int
-        The pages to render, 1-based and inclusive (``last`` defaults to the last page).
 
     Raises
     ------
     InvalidImageError
-        A damaged, password-protected or empty PDF, or one of more than ``MAX_PDF_PAGES`` pages.
+        A damaged, password-protected or empty PDF, one of more than ``MAX_PDF_PAGES`` pages, or no such page.
     ImageTooLargeError
         A page that would have more than ``MAX_PIXELS`` pixels.
     """
     scale = px_per_mm * MM_PER_INCH / POINTS_PER_INCH
-    pages = []
-    with _open_pdf(data) as document:
-        last = len(document) if last is None else min(last, len(document))
-        for number in range(first, last + 1):
-            page = document[number - 1]
-            width, height = page.get_size()
-            if width * height * scale * scale > MAX_PIXELS:
-                raise ImageTooLargeError(
-                    f"Page {number} of the PDF measures {width / POINTS_PER_INCH * MM_PER_INCH:.0f} x "
-                    f"{height / POINTS_PER_INCH * MM_PER_INCH:.0f} mm: too large to render at the models' scale "
-                    f"(limit {MAX_PIXELS / 1e6:.0f} million pixels)."
-                )
-            bitmap = page.render(scale=scale, fill_color=(255, 255, 255, 255), rev_byteorder=True)
-            pages.append(_check_size(np.ascontiguousarray(bitmap.to_numpy()[:, :, :3])))
-    return pages
+    with _PdfDocument(data) as document:
+        if not 1 <= number <= len(document):
+            raise InvalidImageError(f"The PDF has {len(document)} pages; there is no page {number}.")
+        page = document[number - 1]
+        width, height = page.get_size()
+        if width * height * scale * scale > MAX_PIXELS:
+            raise ImageTooLargeError(
+                f"Page {number} of the PDF measures {width / POINTS_PER_INCH * MM_PER_INCH:.0f} x "
+                f"{height / POINTS_PER_INCH * MM_PER_INCH:.0f} mm: too large to render at the models' scale "
+                f"(limit {MAX_PIXELS / 1e6:.0f} million pixels)."
+            )
+        bitmap = page.render(scale=scale, fill_color=(255, 255, 255, 255), rev_byteorder=True)
+        return _check_size(np.ascontiguousarray(bitmap.to_numpy()[:, :, :3]))
 
 
-class _open_pdf:
-    """A pypdfium2 document that closes itself, with the library's errors turned into messages for people."""
+def pdf_pages(data: bytes) -> Iterator[tuple[int, np.ndarray]]:
+    """Every page of a PDF as ``(number, image)``, rendered one at a time (``pdf_page``)."""
+    for number in range(1, pdf_page_count(data) + 1):
+        yield number, pdf_page(data, number)
+
+
+#: PDFium must not be called from two threads at once, even on different documents.
+_PDFIUM_LOCK = threading.RLock()
+
+
+class _PdfDocument:
+    """A pypdfium2 document, opened and used under ``_PDFIUM_LOCK`` and closed on leaving, with the library's
+    errors turned into messages for people."""
 
     def __init__(self, data: bytes):
+        self.data = data
+
+    def __enter__(self):
         import pypdfium2 as pdfium
 
+        _PDFIUM_LOCK.acquire()
         try:
-            self.document = pdfium.PdfDocument(data)
+            self.document = pdfium.PdfDocument(self.data)
         except pdfium.PdfiumError as exc:
+            _PDFIUM_LOCK.release()
             if "password" in str(exc).lower():
                 raise InvalidImageError("This PDF is protected by a password; export the ECG without one.") from exc
             raise InvalidImageError(f"The PDF is damaged or incomplete and cannot be read ({exc}).") from exc
         pages = len(self.document)
-        if pages == 0:
-            self.document.close()
-            raise InvalidImageError("The PDF has no pages.")
-        if pages > MAX_PDF_PAGES:
-            self.document.close()
-            raise InvalidImageError(f"The PDF has {pages} pages; at most {MAX_PDF_PAGES} are read. Split it first.")
-
-    def __enter__(self):
+        if pages == 0 or pages > MAX_PDF_PAGES:
+            self.__exit__()
+            raise InvalidImageError("The PDF has no pages." if pages == 0 else
+                                    f"The PDF has {pages} pages; at most {MAX_PDF_PAGES} are read. Split it first.")
         return self.document
 
     def __exit__(self, *exc) -> None:
-        self.document.close()
+        try:
+            self.document.close()
+        finally:
+            _PDFIUM_LOCK.release()
 
 
 def _to_rgb(image: Image.Image) -> np.ndarray:

@@ -70,7 +70,7 @@ def prediction_rows(path: str, result, kinds: tuple[str, ...]) -> list[dict]:
         return [{**row, "task": result.task, "warnings": warnings}
                 for row in error_rows(path, result.task, kinds, f"not an ECG: {result.gate.message}")]
     if result.forced:
-        warnings = f"Analysed anyway although {result.gate.message[0].lower()}{result.gate.message[1:]} {warnings}"
+        warnings = f"Analyzed anyway although {result.gate.message[0].lower()}{result.gate.message[1:]} {warnings}"
     wanted = [kind for kind in kinds if kind in spec.model_kinds]
     rows = [{"path": path, "task": result.task, "model": kind,
              "error": f"The {TASK_SPECS[result.task].title} task has no {kind} model."} for kind in kinds
@@ -93,4 +93,31 @@ def prediction_rows(path: str, result, kinds: tuple[str, ...]) -> list[dict]:
             row.update(predicted_class=verdict.predicted_class, confidence=round(verdict.confidence, 6),
                        **{f"p_{c}": round(v, 6) for c, v in verdict.probabilities.items()})
         rows.append(row)
+    return rows
+
+
+def file_rows(name: str, data: bytes, task: str, kinds: tuple[str, ...], anyway: bool = False,
+              models_dir=None) -> list[dict]:
+    """The rows of one file's bytes: ``prediction_rows`` of the image, or of each page of a PDF (named
+    ``name#page=N``, rendered one at a time). A file or page that cannot be analysed gets rows carrying the
+    reason; nothing is raised."""
+    from .errors import EcgError
+    from .inference import analyze
+    from .loading import is_pdf, pdf_page, pdf_page_count
+
+    try:
+        pages = pdf_page_count(data) if is_pdf(data) else 0
+    except EcgError as exc:
+        return error_rows(name, task, kinds, str(exc))
+    rows = []
+    for number in range(1, pages + 1) if pages else [None]:
+        label = f"{name}#page={number}" if number else name
+        try:
+            image = pdf_page(data, number) if number else data
+            rows.extend(prediction_rows(label, analyze(image, task=task, models=kinds, models_dir=models_dir,
+                                                       anyway=anyway), kinds))
+        except EcgError as exc:
+            rows.extend(error_rows(label, task, kinds, str(exc)))
+        except Exception as exc:  # never a traceback for one bad file: report it and go on
+            rows.extend(error_rows(label, task, kinds, f"Unexpected error: {type(exc).__name__}: {exc}"))
     return rows

@@ -20,6 +20,7 @@ from .constants import MODEL_TITLES
 
 
 def verdict_card_path(task: str, models_dir: str | Path | None = None) -> Path:
+    """Where a task's verdict rule is kept, beside its models."""
     return Path(models_dir or MODELS_DIR) / f"{task}_verdict.json"
 
 
@@ -58,12 +59,17 @@ class VerdictRule:
         return {"models": list(self.models), "name": self.name, "out_of_fold": self.out_of_fold}
 
 
+def read_verdict_card(task: str, models_dir: str | Path | None = None) -> dict | None:
+    """The task's verdict card (``scripts/fit_verdict_rule.py``): the rule and every candidate's figures."""
+    path = verdict_card_path(task, models_dir)
+    return json.loads(path.read_text()) if path.exists() else None
+
+
 def read_rule(task: str, models_dir: str | Path | None = None) -> VerdictRule | None:
     """The task's chosen rule, or ``None`` when none was fitted."""
-    path = verdict_card_path(task, models_dir)
-    if not path.exists():
+    card = read_verdict_card(task, models_dir)
+    if card is None:
         return None
-    card = json.loads(path.read_text())
     return VerdictRule(models=tuple(card["rule"]["models"]), out_of_fold=card["rule"].get("out_of_fold", {}))
 
 
@@ -164,7 +170,7 @@ def combine(aggregate: pd.DataFrame, classes: list[str], rule: VerdictRule | Non
     used = [kind for kind in (rule.models if rule else ()) if kind in aggregate.index] or list(aggregate.index)
     mean = aggregate.loc[used, classes].astype(float).mean(axis=0)
     rule_class = str(mean.idxmax())
-    name = rule.name if rule and len(used) == len(rule.models) else rule_name(tuple(used))
+    name = rule.name if rule and set(used) == set(rule.models) else rule_name(tuple(used))
     if len(per_model) > 1 and len(set(per_model.values())) > 1:
         return Verdict("disagree", None, None, per_model, name, rule_class)
     agreement = "single" if len(per_model) == 1 else "agree"

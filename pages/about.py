@@ -3,9 +3,8 @@
 import streamlit as st
 
 from dashboard import state, tables, widgets
-from dashboard.clinical import title
 from ecg_pipeline.constants import DATA_SOURCES, TASK_SPECS, TASKS
-from ecg_pipeline.inference import training_command
+from ecg_pipeline.inference import title, training_command
 
 
 def show_cards(task: str) -> None:

@@ -74,7 +74,7 @@ def show_results(data: bytes, analysis, sigma: float, page: int) -> None:
                    "predicted class (Grad-CAM, Selvaraju et al. 2017).")
     if analysis.task == TWELVE_LEAD:
         st.header("Digitized trace")
-        widgets.show_digitized(data, analysis, sigma, THRESHOLD, page)
+        widgets.show_digitized(analysis)
 
 
 widgets.run_page(main)

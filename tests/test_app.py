@@ -372,7 +372,7 @@ def test_trace_panels_stay_on_the_figure_and_do_not_overlap(n_leads):
 
     leads = list(TASK_SPECS[TWELVE_LEAD].leads)[:n_leads]
     flat = SimpleNamespace(seconds=np.arange(10.0), millivolts=np.zeros(10))
-    figure = trace_figure(SimpleNamespace(traces=dict.fromkeys(leads, flat)), leads)
+    figure = trace_figure(dict.fromkeys(leads, flat), leads)
     domains = sorted(figure.layout[f"yaxis{'' if i == 0 else i + 1}"].domain for i in range(n_leads))
     assert all(0.0 <= low < high <= 1.0 for low, high in domains)
     assert all(below[1] < above[0] for below, above in zip(domains, domains[1:], strict=False))

@@ -51,7 +51,7 @@ def test_an_upload_that_is_not_an_ecg_gets_no_verdict_and_a_reason(shipped_model
     assert "median_beats" not in chart_keys(at) and "What the models think" not in texts(at.header)
     at.checkbox(key="analyze_anyway").check().run()
     assert not at.exception
-    assert "Analysed anyway" in texts(at.warning)
+    assert "Analyzed anyway" in texts(at.warning)
     assert any(m.label == "Verdict" for m in at.metric) or "The models disagree" in texts(at.markdown)
 
 

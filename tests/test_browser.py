@@ -87,19 +87,26 @@ def copies_of(data: bytes, *folders: Path) -> set[str]:
     return found
 
 
+def open_upload(browser, url: str):
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    page.goto(url, timeout=60_000)
+    page.get_by_text("Verdict rule").first.wait_for(timeout=90_000)  # the default sample, analysed
+    page.get_by_text("Upload an image").click()
+    return page
+
+
 def test_upload_a_sample_and_see_the_verdict(dashboard_url, browser, tmp_path):
-    upload = SAMPLES / "twelve_lead_myocardial_infarction_1.jpg"
+    upload = SAMPLES / "real_twelve_lead_myocardial_infarction_1.jpg"
     watched = (ROOT, Path("/tmp"), Path.home())
     copies_before = copies_of(upload.read_bytes(), *watched)
-    page = browser.new_page(viewport={"width": 1400, "height": 1000})
-    page.goto(dashboard_url, timeout=60_000)
-    page.get_by_text("Upload an image").click()
+    page = open_upload(browser, dashboard_url)
     page.locator("input[type=file]").first.set_input_files(str(upload))
-    page.get_by_text("Verdict").first.wait_for(timeout=90_000)
-    page.get_by_text("CNN and CRNN").first.wait_for(timeout=30_000)
+    page.get_by_text("Myocardial infarction").first.wait_for(timeout=90_000)
+    page.get_by_text("Verdict rule").first.wait_for(timeout=30_000)
+    page.get_by_text("ST at J+60 (mV)").first.wait_for(timeout=30_000)  # the measurement table
     charts = page.locator('[data-testid="stPlotlyChart"]')
-    charts.nth(3).wait_for(timeout=60_000)  # histogram, both heatmaps and the combined chart at least
-    assert charts.count() >= 4
+    charts.nth(4).wait_for(timeout=60_000)  # median beats, reasons, heatmaps and the combined chart at least
+    assert page.get_by_text("Measurement model").count() > 0
     assert copies_of(upload.read_bytes(), *watched) == copies_before  # the upload was never written to disk
     out = screenshot_dir(tmp_path)
     page.screenshot(path=str(out / "analyze.png"), full_page=False)
@@ -124,3 +131,34 @@ def test_every_page_opens_in_the_browser(dashboard_url, browser, tmp_path):
         assert page.get_by_text("Traceback").count() == 0
         page.screenshot(path=str(screenshot_dir(tmp_path) / f"{title.lower().replace(' ', '_')}.png"))
     page.close()
+
+
+def test_images_that_are_not_ecgs_get_no_verdict_and_a_reason(dashboard_url, browser, tmp_path):
+    """The four uploads of issue 23: a blank page, noise, a colour gradient, a screenshot of the dashboard."""
+    import numpy as np
+    from PIL import Image
+
+    from ecg_pipeline.synth.non_ecg import blank, gradient, noise
+
+    files = {}
+    for name, image in (("blank", blank()), ("noise", noise(1)), ("gradient", gradient(35))):
+        files[name] = tmp_path / f"{name}.png"
+        Image.fromarray(np.asarray(image)).save(files[name])
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    page.goto(dashboard_url, timeout=60_000)
+    page.get_by_text("Verdict rule").first.wait_for(timeout=90_000)
+    files["screenshot"] = tmp_path / "dashboard.png"
+    page.screenshot(path=str(files["screenshot"]))  # the dashboard itself, showing a verdict
+    page.close()
+    for name, path in files.items():
+        page = open_upload(browser, dashboard_url)
+        page.locator("input[type=file]").first.set_input_files(str(path))
+        page.get_by_text("No ECG trace was found").first.wait_for(timeout=60_000)
+        assert page.get_by_text("No verdict.").count() > 0, name
+        page.wait_for_timeout(500)
+        assert page.get_by_text("Verdict rule").count() == 0, name  # no headline, no model output
+        assert page.get_by_text("Heart rate").count() == 0, name
+        assert page.get_by_text("Analyze anyway").count() > 0, name
+        if name == "noise":
+            page.screenshot(path=str(screenshot_dir(tmp_path) / "not_an_ecg.png"))
+        page.close()

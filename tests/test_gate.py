@@ -97,7 +97,7 @@ def test_the_command_line_writes_not_an_ecg_rows_and_fails(tmp_path):
     forced = run_cli("predict", str(path), "--analyze-anyway", "--model", "both")
     rows = list(csv.DictReader(io.StringIO(forced.stdout)))
     assert forced.returncode == 0, forced.stdout
-    assert all(r["warnings"].startswith("Analysed anyway") for r in rows)
+    assert all(r["warnings"].startswith("Analyzed anyway") for r in rows)
     assert all(r["predicted_class"] for r in rows if r["model"] in ("cnn", "crnn"))
 
 

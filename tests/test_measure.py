@@ -57,7 +57,7 @@ def test_st_elevation_criterion_needs_two_contiguous_leads(drawn_page):
     assert {"V2", "V3"} <= raised  # 0.25 and 0.2 mV, side by side
     assert "V4" in raised  # 0.12 mV beside V3
     assert "aVF" not in raised  # 0.15 mV, but its neighbours II and III are not raised
-    assert drawn_page.regional["anterior_st_elevation_leads"] == 3
+    assert drawn_page.territories["anterior_st_elevation_leads"] == 3
 
 
 @pytest.mark.parametrize("rate", [48, 75, 110, 150])
@@ -144,7 +144,7 @@ def test_rhythm_values_equal_neurokit2s_hrv_time():
     from ecg_pipeline.measure.values import rhythm_values
 
     rr = np.random.default_rng(3).uniform(0.6, 1.1, 12)
-    mine = rhythm_values(np.cumsum(rr), rr, np.zeros(11, bool), np.zeros(12, bool))
+    mine = rhythm_values(np.cumsum(rr), rr, np.zeros(11, bool), np.zeros(12, bool), np.zeros(12, bool))
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         theirs = nk.hrv_time(np.round(np.concatenate(([0.0], np.cumsum(rr))) * 1000).astype(int), 1000).iloc[0]
@@ -152,3 +152,22 @@ def test_rhythm_values_equal_neurokit2s_hrv_time():
     assert mine["rr_cv"] == pytest.approx(theirs["HRV_CVNN"], rel=1e-3)
     assert mine["pnn50"] == pytest.approx(theirs["HRV_pNN50"] / 100, abs=1e-9)
     assert mine["rr_max_s"] == pytest.approx(theirs["HRV_MaxNN"] / 1000, abs=1e-3)
+
+
+def test_a_beat_premature_and_of_another_shape_is_one_ectopic_beat():
+    from ecg_pipeline.measure.values import rhythm_values
+
+    rr = np.array([0.8, 0.8, 0.5, 1.1, 0.8])
+    premature = np.array([False, False, True, False, False])
+    other_shape = np.array([False, False, False, True, False, False])  # the same beat, counted per peak
+    values = rhythm_values(np.cumsum(rr), rr, premature, other_shape, np.concatenate(([False], premature)))
+    assert values["premature_beats"] == 1 and values["other_shape_beats"] == 1 and values["ectopic_beats"] == 1
+
+
+def test_page_extremes_skip_leads_whose_value_is_missing():
+    from ecg_pipeline.measure.values import page_extremes
+
+    base = dict(t_qrs_ratio=0.5, t_min_mv=-0.1, q_width_ms=20.0)
+    leads = {"I": {**base, "st_j60_mv": np.nan}, "II": {**base, "st_j60_mv": 0.3}, "III": {**base, "st_j60_mv": 0.1}}
+    values = page_extremes(leads, {})
+    assert values["page_st_max_mv"] == 0.3 and values["page_st_second_mv"] == 0.1 and values["page_st_min_mv"] == 0.1

@@ -13,7 +13,7 @@ from ecg_pipeline.constants import MAX_PDF_PAGES, REFERENCE_PX_PER_MM
 from ecg_pipeline.data import find_images
 from ecg_pipeline.errors import InvalidImageError
 from ecg_pipeline.inference import analyze
-from ecg_pipeline.loading import load_image, pdf_pages
+from ecg_pipeline.loading import load_image, pdf_page, pdf_page_count
 
 from .conftest import SAMPLES
 from .test_cli import run_cli
@@ -48,7 +48,8 @@ def mixed_pdf(path) -> bytes:
 
 def test_a_page_exported_as_pdf_is_read_at_the_models_scale_and_gets_the_same_verdict():
     data = mixed_pdf(PAGE)
-    [page] = pdf_pages(data)
+    assert pdf_page_count(data) == 1
+    page = pdf_page(data)
     original = load_image(PAGE)
     assert abs(page.shape[1] - original.shape[1]) <= 3 and abs(page.shape[0] - original.shape[0]) <= 3
     from_pdf, from_image = analyze(data), analyze(PAGE)
@@ -82,7 +83,7 @@ def test_a_multi_page_pdf_given_whole_to_load_image_says_to_choose_a_page(tmp_pa
 ])
 def test_a_damaged_pdf_gets_a_message(data, message):
     with pytest.raises(InvalidImageError, match=message):
-        pdf_pages(data)
+        pdf_page(data)
 
 
 def test_a_pdf_with_too_many_pages_is_refused():
@@ -90,4 +91,22 @@ def test_a_pdf_with_too_many_pages_is_refused():
     buffer = io.BytesIO()
     page.save(buffer, "PDF", save_all=True, append_images=[page] * MAX_PDF_PAGES)
     with pytest.raises(InvalidImageError, match=f"at most {MAX_PDF_PAGES}"):
-        pdf_pages(buffer.getvalue())
+        pdf_page_count(buffer.getvalue())
+    with pytest.raises(InvalidImageError, match="no page 3"):
+        pdf_page(two_pages(), 3)
+
+
+def two_pages() -> bytes:
+    page = Image.new("RGB", (400, 300), "white")
+    buffer = io.BytesIO()
+    page.save(buffer, "PDF", save_all=True, append_images=[page])
+    return buffer.getvalue()
+
+
+def test_pdf_pages_render_from_many_threads_at_once():
+    from concurrent.futures import ThreadPoolExecutor
+
+    data = mixed_pdf(PAGE)
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        pages = list(pool.map(lambda _: pdf_page(data), range(12)))
+    assert all(np.array_equal(page, pages[0]) for page in pages)

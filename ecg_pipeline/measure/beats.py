@@ -7,6 +7,11 @@ import warnings
 import numpy as np
 from scipy.ndimage import uniform_filter1d
 
+# NeuroKit2 warns that a 10 s strip is short for its detectors, which is known. A filter set once, here, rather
+# than ``warnings.catch_warnings`` around each call: that swaps the process's filters and is not safe between
+# the threads that analyse images at once.
+warnings.filterwarnings("ignore", module=r"neurokit2(\.|$)")
+
 #: A beat closer than this to either end of the rhythm strip may be cut off by the page's edge: its R peak
 #: is not where the QRS peaks, so the intervals to it are dropped (a 0.32 s "interval" seen otherwise).
 EDGE_BEAT_SECONDS = 0.12
@@ -76,10 +81,8 @@ def r_peaks(signal: np.ndarray, fs: float, method: str = R_PEAK_METHOD) -> np.nd
     filled = fill_gaps(signal)
     if len(filled) < fs or np.ptp(filled) < 1e-6:
         return np.zeros(0, dtype=int)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # NeuroKit2 warns about short signals, which a 10 s strip is
-        cleaned = nk.ecg_clean(filled, sampling_rate=int(fs))
-        _, info = nk.ecg_peaks(cleaned, sampling_rate=int(fs), method=method)
+    cleaned = nk.ecg_clean(filled, sampling_rate=int(fs))
+    _, info = nk.ecg_peaks(cleaned, sampling_rate=int(fs), method=method)
     peaks = np.asarray(info["ECG_R_Peaks"], dtype=int)
     measured = np.flatnonzero(~np.isnan(signal))
     edge = EDGE_BEAT_SECONDS * fs

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import warnings
 from dataclasses import dataclass
 
 import numpy as np
@@ -23,6 +22,8 @@ QUIET_S = 0.012
 MIN_ONSET_LEAD_MV = 0.2
 #: The PR baseline is the mean level in this window before the QRS onset (s).
 PR_BASELINE_S = (-0.03, -0.008)
+#: A T wave is looked for up to this share of the RR interval after the J point.
+T_SEARCH_RR_SHARE = 0.6
 #: A median beat needs this share of its window measured, from at least one beat.
 MIN_MEASURED_SHARE = 0.6
 
@@ -135,9 +136,12 @@ def median_beat(signal: np.ndarray, fs: float, beat_s: np.ndarray) -> MedianBeat
 
 
 def _nanmedian(windows: np.ndarray) -> np.ndarray:
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)  # a sample no beat covers stays NaN, as meant
-        return np.nanmedian(windows, axis=0)
+    """The median over the beats of every sample some beat covers; NaN where none does (without numpy's
+    warning, and without ``warnings.catch_warnings``, which is not safe between threads)."""
+    covered = np.isfinite(windows).any(axis=0)
+    out = np.full(windows.shape[1], np.nan)
+    out[covered] = np.nanmedian(windows[:, covered], axis=0)
+    return out
 
 
 def slope_energy(beats: list[MedianBeat]) -> np.ndarray:
@@ -182,10 +186,22 @@ def pr_baseline(beat: MedianBeat, fiducials: Fiducials) -> float:
     return float(np.nanmean(segment)) if np.isfinite(segment).any() else float("nan")
 
 
-def t_peak(beat: MedianBeat, fiducials: Fiducials, baseline: float, rr_s: float) -> float:
+def fallback_t_end(j_point_s: float, median_rr_s: float) -> float:
+    """Where a T wave is taken to end when no lead showed its end: ``T_SEARCH_RR_SHARE`` of the RR interval
+    after the J point, within the beat's window.
+
+    Examples
+    --------
+    >>> round(fallback_t_end(0.05, 0.5), 3)
+    0.35
+    """
+    return min(j_point_s + T_SEARCH_RR_SHARE * median_rr_s, BEAT_WINDOW_S[1] - 0.02)
+
+
+def t_peak(beat: MedianBeat, fiducials: Fiducials, baseline: float, median_rr_s: float) -> float:
     """Time (s from the R peak) of the T wave's largest deviation from the baseline, between J + 80 ms and
-    the earlier of the T end and 0.6 of the RR interval."""
-    end = fiducials.t_end_s if np.isfinite(fiducials.t_end_s) else min(0.6 * rr_s, BEAT_WINDOW_S[1])
+    the T end (or ``fallback_t_end``)."""
+    end = fiducials.t_end_s if np.isfinite(fiducials.t_end_s) else fallback_t_end(fiducials.j_point_s, median_rr_s)
     lo, hi = beat.index(fiducials.j_point_s + 0.08), beat.index(end)
     segment = beat.millivolts[lo: hi + 1] - baseline
     if hi <= lo or np.all(np.isnan(segment)):
@@ -193,7 +209,7 @@ def t_peak(beat: MedianBeat, fiducials: Fiducials, baseline: float, rr_s: float)
     return float(beat.seconds[lo + int(np.nanargmax(np.abs(segment)))])
 
 
-def tangent_t_end(beat: MedianBeat, j_point_s: float, baseline: float, rr_s: float) -> tuple[float, float]:
+def tangent_t_end(beat: MedianBeat, j_point_s: float, baseline: float, median_rr_s: float) -> tuple[float, float]:
     """T end by the tangent method: where the steepest descent after the T peak meets the baseline.
 
     Returns
@@ -202,7 +218,7 @@ def tangent_t_end(beat: MedianBeat, j_point_s: float, baseline: float, rr_s: flo
         NaN for the end when the T wave is too small (below 0.05 mV) to place it.
     """
     lo = beat.index(j_point_s + 0.08)
-    hi = beat.index(min(0.62 * rr_s, BEAT_WINDOW_S[1] - 0.02))
+    hi = beat.index(fallback_t_end(j_point_s, median_rr_s))
     segment = fill_gaps(beat.millivolts[lo: hi + 1]) - baseline
     if hi - lo < 10:
         return float("nan"), 0.0
@@ -218,7 +234,7 @@ def tangent_t_end(beat: MedianBeat, j_point_s: float, baseline: float, rr_s: flo
     return float(beat.seconds[lo] + crossing / beat.fs), amplitude
 
 
-def page_fiducials(beats: dict[str, MedianBeat], rr_s: float) -> Fiducials:
+def page_fiducials(beats: dict[str, MedianBeat], median_rr_s: float) -> Fiducials:
     """QRS onset and J point from every lead's slope together, T end as the median of the leads' tangent ends
     (leads with a T wave of at least 0.05 mV).
 
@@ -231,7 +247,7 @@ def page_fiducials(beats: dict[str, MedianBeat], rr_s: float) -> Fiducials:
     ----------
     beats : dict of lead name -> MedianBeat
         The leads that could be measured (at least one).
-    rr_s : float
+    median_rr_s : float
         The median RR interval, which bounds where a T wave can end.
     """
     fs = next(iter(beats.values())).fs
@@ -245,7 +261,7 @@ def page_fiducials(beats: dict[str, MedianBeat], rr_s: float) -> Fiducials:
     draft = Fiducials(qrs_onset_s=onset, j_point_s=j_point, t_end_s=float("nan"))
     ends = []
     for beat in beats.values():
-        end, _ = tangent_t_end(beat, j_point, pr_baseline(beat, draft), rr_s)
+        end, _ = tangent_t_end(beat, j_point, pr_baseline(beat, draft), median_rr_s)
         if np.isfinite(end) and j_point + 0.1 < end < BEAT_WINDOW_S[1]:
             ends.append(end)
     return Fiducials(qrs_onset_s=onset, j_point_s=j_point, t_end_s=float(np.median(ends)) if ends else float("nan"))

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ..constants import LEAD_SECONDS, MEASUREMENT_FS, RHYTHM_LEAD, RHYTHM_SECONDS, TWELVE_LEAD
+from ..constants import LEAD_NAMES, LEAD_SECONDS, MEASUREMENT_FS, RHYTHM_LEAD, RHYTHM_SECONDS, TWELVE_LEAD
 from ..digitize import digitize_page
 from .beats import (
     R_PEAK_METHOD,
@@ -30,16 +31,19 @@ from .values import (
     interval_values,
     lead_criteria,
     lead_values,
-    regional_values,
     rhythm_values,
+    territory_values,
 )
+
+if TYPE_CHECKING:
+    from ..pipeline import PipelineResult
 
 #: The page gets no measurement verdict with fewer leads measured than this.
 MIN_MEASURED_LEADS = 2
 #: A lead whose trace was found on less than this share of its length is not measured.
 MIN_TRACE_SHARE = 0.5
 #: The twelve leads measured one by one (the rhythm strip repeats one of them and gives the beats).
-MEASURED_LEADS: tuple[str, ...] = ("I", "II", "III", "aVR", "aVL", "aVF", "V1", "V2", "V3", "V4", "V5", "V6")
+MEASURED_LEADS: tuple[str, ...] = tuple(name for name in LEAD_NAMES if name != RHYTHM_LEAD)
 
 
 @dataclass
@@ -61,7 +65,7 @@ class Measurements:
     leads : dict of lead name -> dict of value name -> float
         Only measured leads; see ``missing`` for the others.
     criteria : dict of lead name -> dict of criterion -> bool
-    page, regional : dict of value name -> float (NaN when it could not be measured)
+    page, territories : dict of value name -> float (NaN when it could not be measured)
     missing : dict of lead name (or "page") -> reason
     beat_likeness : float
         The median correlation of the rhythm strip's QRS complexes with their median (0 without beats).
@@ -78,7 +82,7 @@ class Measurements:
     leads: dict[str, dict[str, float]]
     criteria: dict[str, dict[str, bool]]
     page: dict[str, float]
-    regional: dict[str, float]
+    territories: dict[str, float]
     missing: dict[str, str] = field(default_factory=dict)
     beat_likeness: float = 0.0
     qrs_prominence: float = 0.0
@@ -93,7 +97,7 @@ class Measurements:
         """Every value as one flat row, ``"<lead>.<value>"`` for per-lead values; NaN where missing."""
         row = {f"{lead}.{name}": self.leads.get(lead, {}).get(name, np.nan)
                for lead in MEASURED_LEADS for name in LEAD_VALUES}
-        return {**row, **{name: self.page.get(name, np.nan) for name in PAGE_VALUES}, **self.regional}
+        return {**row, **{name: self.page.get(name, np.nan) for name in PAGE_VALUES}, **self.territories}
 
 
 def feature_names() -> list[str]:
@@ -104,7 +108,7 @@ def feature_names() -> list[str]:
 def _empty(missing: dict[str, str], signals: dict | None = None, peaks: np.ndarray | None = None) -> Measurements:
     return Measurements(signals=signals or {}, r_peaks_s=np.zeros(0) if peaks is None else peaks, rr_s=np.zeros(0),
                         ectopic=np.zeros(0, bool), median_beats={}, fiducials=None, leads={}, criteria={},
-                        page=dict.fromkeys(PAGE_VALUES, np.nan), regional=regional_values({}), missing=missing)
+                        page=dict.fromkeys(PAGE_VALUES, np.nan), territories=territory_values({}), missing=missing)
 
 
 def measure_signals(signals: dict[str, LeadSignal], r_peak_method: str = R_PEAK_METHOD) -> Measurements:
@@ -158,16 +162,17 @@ def measure_signals(signals: dict[str, LeadSignal], r_peak_method: str = R_PEAK_
         return result
     fiducials = page_fiducials(measured, rr_median)
     leads = {name: lead_values(beat, fiducials, rr_median) for name, beat in measured.items()}
-    page = {**rhythm_values(peaks_s, rr, premature, other_shape),
+    page = {**rhythm_values(peaks_s, rr, premature, other_shape, ectopic),
             **interval_values(fiducials, rr_median, beats.get(RHYTHM_LEAD))}
     laps["values"] = (time.perf_counter() - start) * 1000.0 - sum(laps.values())
     return Measurements(signals=signals, r_peaks_s=peaks_s, rr_s=rr, ectopic=ectopic, median_beats=beats,
                         fiducials=fiducials, leads=leads, criteria=lead_criteria(leads), page=page,
-                        regional=regional_values(leads), missing=missing, beat_likeness=float(np.median(likeness)),
+                        territories=territory_values(leads), missing=missing, beat_likeness=float(np.median(likeness)),
                         qrs_prominence=prominence, timings_ms=laps)
 
 
-def measure_page(result, fs: float = MEASUREMENT_FS, r_peak_method: str = R_PEAK_METHOD) -> Measurements:
+def measure_page(result: PipelineResult, fs: float = MEASUREMENT_FS, r_peak_method: str = R_PEAK_METHOD
+                 ) -> Measurements:
     """Clinical measurements of a 12-lead ``PipelineResult``: digitize, put the leads on one clock, find the
     beats, build each lead's median beat, place the fiducials and read the values.
 

@@ -31,6 +31,7 @@ class LeadSignal:
 
     @property
     def seconds(self) -> np.ndarray:
+        """The time of each sample on the page's clock."""
         return self.start_s + np.arange(len(self.millivolts)) / self.fs
 
     @property

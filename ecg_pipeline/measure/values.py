@@ -19,13 +19,15 @@ from ..constants import (
     TERRITORY_LEADS,
 )
 from .beats import fill_gaps
-from .fiducials import Fiducials, MedianBeat, pr_baseline, t_peak
+from .fiducials import Fiducials, MedianBeat, fallback_t_end, pr_baseline, t_peak
 
 #: A deflection smaller than this (mV) is line noise, not a wave (a digitized pixel is about 0.013 mV).
 NOISE_MV = 0.03
 #: The ST level the criteria and the territories read: at J + 60 ms, as automated ECG programs measure it,
 #: because a digitized J point can sit on the end of the S wave's upstroke.
 CRITERION_ST = "st_j60_mv"
+#: The standard criteria a lead is checked against (see ``lead_criteria``).
+CRITERIA: tuple[str, ...] = ("st_elevation", "st_depression", "t_inversion", "pathological_q")
 #: The names of the per-lead values, in the order they are computed.
 LEAD_VALUES: tuple[str, ...] = (
     "st_j_mv", "st_j60_mv", "st_j80_mv", "st_slope_mv_per_s", "q_depth_mv", "q_width_ms", "r_amplitude_mv",
@@ -66,18 +68,20 @@ def q_wave(qrs: np.ndarray, fs: float) -> tuple[float, float]:
     return float(-qrs[:end].min()), float(end / fs * 1000.0)
 
 
-def lead_values(beat: MedianBeat, fiducials: Fiducials, rr_s: float) -> dict[str, float]:
+def lead_values(beat: MedianBeat, fiducials: Fiducials, median_rr_s: float) -> dict[str, float]:
     """ST, Q, R, S, QRS and T values of one lead's median beat (see ``LEAD_VALUES``).
 
     Examples
     --------
     >>> fs = 500.0; t = -0.3 + np.arange(451) / fs
     >>> mv = np.exp(-(t / 0.012) ** 2) + np.where((t > 0.05) & (t < 0.3), 0.2, 0.0)  # an R wave and 0.2 mV ST
-    >>> values = lead_values(MedianBeat(mv, fs, 3), Fiducials(-0.04, 0.04, 0.35), rr_s=0.8)
+    >>> values = lead_values(MedianBeat(mv, fs, 3), Fiducials(-0.04, 0.04, 0.35), median_rr_s=0.8)
     >>> round(values["st_j60_mv"], 2), round(values["r_amplitude_mv"], 2), values["q_depth_mv"]
     (0.2, 1.0, 0.0)
     """
     baseline = pr_baseline(beat, fiducials)
+    if not np.isfinite(baseline):  # nothing was measured before the QRS: no value has a reference
+        return dict.fromkeys(LEAD_VALUES, np.nan)
     onset, j = beat.index(fiducials.qrs_onset_s), beat.index(fiducials.j_point_s)
     qrs = fill_gaps(beat.millivolts[onset: j + 1]) - baseline
     step_ms = 1000.0 / beat.fs
@@ -86,11 +90,11 @@ def lead_values(beat: MedianBeat, fiducials: Fiducials, rr_s: float) -> dict[str
     s_amplitude = min(0.0, float(qrs[r_index:].min()))
     q_depth, q_width = q_wave(qrs, beat.fs)
     st_j, st_80 = _at(beat, fiducials.j_point_s, baseline), _at(beat, fiducials.j_point_s + 0.08, baseline)
-    t_end = fiducials.t_end_s if np.isfinite(fiducials.t_end_s) else min(fiducials.j_point_s + 0.4 * rr_s, 0.58)
+    t_end = fiducials.t_end_s if np.isfinite(fiducials.t_end_s) else fallback_t_end(fiducials.j_point_s, median_rr_s)
     t_segment = fill_gaps(beat.millivolts[j: beat.index(t_end) + 1]) - baseline
     if t_segment.size < 2:  # a J point found at the window's end (not an ECG): no T wave to read
         t_segment = np.full(2, np.nan)
-    peak = t_peak(beat, fiducials, baseline, rr_s)
+    peak = t_peak(beat, fiducials, baseline, median_rr_s)
     return {
         "st_j_mv": st_j,
         "st_j60_mv": _at(beat, fiducials.j_point_s + 0.06, baseline),
@@ -113,8 +117,8 @@ def lead_values(beat: MedianBeat, fiducials: Fiducials, rr_s: float) -> dict[str
     }
 
 
-def rhythm_values(peaks_s: np.ndarray, rr_s: np.ndarray, premature: np.ndarray, other_shape: np.ndarray
-                  ) -> dict[str, float]:
+def rhythm_values(peaks_s: np.ndarray, rr_s: np.ndarray, premature: np.ndarray, other_shape: np.ndarray,
+                  ectopic: np.ndarray) -> dict[str, float]:
     """Rate and variability of the clean RR intervals, and the ectopic beats.
 
     The variability is the standard time-domain set (coefficient of variation, RMSSD, pNN50, extremes) in
@@ -127,12 +131,11 @@ def rhythm_values(peaks_s: np.ndarray, rr_s: np.ndarray, premature: np.ndarray, 
         Every R peak found on the rhythm strip (s).
     rr_s : ndarray
         The clean RR intervals (see ``clean_rr_intervals``).
-    premature, other_shape : ndarray of bool
-        Per interval's later beat, and per peak.
+    premature, other_shape, ectopic : ndarray of bool
+        Per interval's later beat, per peak, and per peak either of them (a beat that is both counts once).
     """
-    ectopic = int(np.sum(premature)) + int(np.sum(other_shape))
     values = {"beat_count": float(len(peaks_s)), "premature_beats": float(np.sum(premature)),
-              "other_shape_beats": float(np.sum(other_shape)), "ectopic_beats": float(ectopic)}
+              "other_shape_beats": float(np.sum(other_shape)), "ectopic_beats": float(np.sum(ectopic))}
     if len(rr_s) < 2:
         return {**values, **dict.fromkeys(("heart_rate_bpm", "rr_cv", "rmssd_ms", "pnn50", "rr_max_s", "rr_min_s"),
                                           np.nan)}
@@ -144,7 +147,8 @@ def rhythm_values(peaks_s: np.ndarray, rr_s: np.ndarray, premature: np.ndarray, 
             "rr_max_s": float(rr_s.max()), "rr_min_s": float(rr_s.min())}
 
 
-def interval_values(fiducials: Fiducials | None, rr_s: float, rhythm_beat: MedianBeat | None) -> dict[str, float]:
+def interval_values(fiducials: Fiducials | None, median_rr_s: float, rhythm_beat: MedianBeat | None
+                    ) -> dict[str, float]:
     """QRS duration, QT (and Bazett's QTc), and the P wave's height on the rhythm strip."""
     if fiducials is None:
         return dict.fromkeys(("qrs_duration_ms", "qt_ms", "qtc_ms", "p_amplitude_mv"), np.nan)
@@ -152,17 +156,17 @@ def interval_values(fiducials: Fiducials | None, rr_s: float, rhythm_beat: Media
     p_amplitude = np.nan
     if rhythm_beat is not None:
         baseline = pr_baseline(rhythm_beat, fiducials)
-        lo = rhythm_beat.index(fiducials.qrs_onset_s - min(0.25, 0.4 * rr_s))
+        lo = rhythm_beat.index(fiducials.qrs_onset_s - min(0.25, 0.4 * median_rr_s))
         hi = rhythm_beat.index(fiducials.qrs_onset_s - 0.04)
         segment = rhythm_beat.millivolts[lo: hi + 1] - baseline
         p_amplitude = float(np.nanmax(segment)) if np.any(np.isfinite(segment)) else np.nan
     return {"qrs_duration_ms": fiducials.qrs_duration_ms, "qt_ms": qt,
-            "qtc_ms": qt / np.sqrt(rr_s) if np.isfinite(rr_s) and rr_s > 0 else np.nan,
+            "qtc_ms": qt / np.sqrt(median_rr_s) if np.isfinite(median_rr_s) and median_rr_s > 0 else np.nan,
             "p_amplitude_mv": p_amplitude}
 
 
 def st_elevation_threshold(lead: str) -> float:
-    """The J-point elevation (mV) that counts in ``lead``."""
+    """The ST elevation (mV, read at ``CRITERION_ST``) that counts in ``lead``."""
     return ST_ELEVATION_V2_V3_MV if lead in ("V2", "V3") else ST_ELEVATION_MV
 
 
@@ -198,8 +202,23 @@ def lead_criteria(leads: dict[str, dict[str, float]]) -> dict[str, dict[str, boo
     return criteria
 
 
-def _second_largest(values: list[float]) -> float:
-    return float(np.sort(values)[-2]) if len(values) >= 2 else np.nan
+def _finite(values) -> list[float]:
+    return [float(v) for v in values if np.isfinite(v)]
+
+
+def _largest(values) -> float:
+    finite = _finite(values)
+    return max(finite) if finite else np.nan
+
+
+def _smallest(values) -> float:
+    finite = _finite(values)
+    return min(finite) if finite else np.nan
+
+
+def _second_largest(values) -> float:
+    finite = sorted(_finite(values))
+    return finite[-2] if len(finite) >= 2 else np.nan
 
 
 def page_extremes(leads: dict[str, dict[str, float]], criteria: dict[str, dict[str, bool]]) -> dict[str, float]:
@@ -210,22 +229,22 @@ def page_extremes(leads: dict[str, dict[str, float]], criteria: dict[str, dict[s
     these values carry that evidence without tying it to one lead.
     """
     st = [v[CRITERION_ST] for v in leads.values()]
-    ratio = [v["t_qrs_ratio"] for v in leads.values() if np.isfinite(v["t_qrs_ratio"])]
+    ratio = [v["t_qrs_ratio"] for v in leads.values()]
     values = {
-        "page_st_max_mv": max(st) if st else np.nan,
+        "page_st_max_mv": _largest(st),
         "page_st_second_mv": _second_largest(st),
-        "page_st_min_mv": min(st) if st else np.nan,
-        "page_t_qrs_ratio_max": max(ratio) if ratio else np.nan,
+        "page_st_min_mv": _smallest(st),
+        "page_t_qrs_ratio_max": _largest(ratio),
         "page_t_qrs_ratio_second": _second_largest(ratio),
-        "page_t_min_mv": min((v["t_min_mv"] for v in leads.values()), default=np.nan),
-        "page_q_width_max_ms": max((v["q_width_ms"] for v in leads.values()), default=np.nan),
+        "page_t_min_mv": _smallest(v["t_min_mv"] for v in leads.values()),
+        "page_q_width_max_ms": _largest(v["q_width_ms"] for v in leads.values()),
     }
-    for criterion in ("st_elevation", "st_depression", "t_inversion", "pathological_q"):
+    for criterion in CRITERIA:
         values[f"page_{criterion}_leads"] = float(sum(c[criterion] for c in criteria.values())) if criteria else np.nan
     return values
 
 
-def regional_values(leads: dict[str, dict[str, float]]) -> dict[str, float]:
+def territory_values(leads: dict[str, dict[str, float]]) -> dict[str, float]:
     """Per territory (``TERRITORY_LEADS``): ST maximum and minimum and the counts of leads meeting each
     criterion; R-wave progression over V1-V6 and aVR's ST. NaN where no lead of a territory was measured."""
     criteria = lead_criteria(leads)
@@ -233,13 +252,13 @@ def regional_values(leads: dict[str, dict[str, float]]) -> dict[str, float]:
     for territory, names in TERRITORY_LEADS.items():
         present = [n for n in names if n in leads]
         st = [leads[n][CRITERION_ST] for n in present]
-        values[f"{territory}_st_max_mv"] = max(st) if st else np.nan
-        values[f"{territory}_st_min_mv"] = min(st) if st else np.nan
-        for criterion in ("st_elevation", "st_depression", "t_inversion", "pathological_q"):
+        values[f"{territory}_st_max_mv"] = _largest(st)
+        values[f"{territory}_st_min_mv"] = _smallest(st)
+        for criterion in CRITERIA:
             values[f"{territory}_{criterion}_leads"] = (float(sum(criteria[n][criterion] for n in present))
                                                         if present else np.nan)
     values.update(page_extremes(leads, criteria))
-    chest = [f"V{i}" for i in range(1, 7)]
+    chest = CONTIGUOUS_LEADS[1]  # V1 to V6
     r = np.array([leads[n]["r_amplitude_mv"] if n in leads else np.nan for n in chest])
     known = ~np.isnan(r[:4])
     values["r_progression_mv_per_lead"] = (float(np.polyfit(np.flatnonzero(known), r[:4][known], 1)[0])
