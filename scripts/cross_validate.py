@@ -36,7 +36,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import ecg_pipeline.tf_quiet  # noqa: E402,F401
 from ecg_pipeline.aggregation import aggregate_probabilities, fit_lead_weighting  # noqa: E402
 from ecg_pipeline.cards import out_of_fold_path, read_card, write_card  # noqa: E402
-from ecg_pipeline.constants import MODEL_KINDS, TWELVE_LEAD, TWELVE_LEAD_SPEC  # noqa: E402
+from ecg_pipeline.constants import NETWORK_KINDS, TWELVE_LEAD, TWELVE_LEAD_SPEC  # noqa: E402
 from ecg_pipeline.data import attach_split, list_labelled_images, read_split  # noqa: E402
 from ecg_pipeline.evaluation import classification_metrics  # noqa: E402
 from ecg_pipeline.features import dataset_inputs  # noqa: E402
@@ -114,7 +114,7 @@ def main() -> None:
     from sklearn.metrics import f1_score
 
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--model", required=True, choices=MODEL_KINDS)
+    parser.add_argument("--model", required=True, choices=NETWORK_KINDS)
     parser.add_argument("--data", required=True, help="folder with one sub-folder per class id")
     parser.add_argument("--folds", type=int, default=3)
     parser.add_argument("--fold", type=int, nargs="+",
@@ -141,7 +141,8 @@ def main() -> None:
 
     images = attach_split(list_labelled_images(args.data, TWELVE_LEAD), read_split(TWELVE_LEAD))
     fitting = images[images.split.isin(["train", "validation"])].reset_index(drop=True)
-    inputs, labels = dataset_inputs(fitting, TWELVE_LEAD, 1.0, 0, 0, args.cache)
+    sigma = float(card.get("preprocessing", {}).get("sigma", 1.0))  # as the shipped network was trained
+    inputs, labels = dataset_inputs(fitting, TWELVE_LEAD, sigma, 0, 0, args.cache)
     key = run_key(card, fitting.sha256.to_numpy(dtype=str), args.folds, settings, strength)
     splits = fold_splits(labels, args.folds)
     paths = [fold_path(args.cache, args.model, key, fold) for fold in range(1, args.folds + 1)]

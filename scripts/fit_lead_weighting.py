@@ -33,9 +33,9 @@ from ecg_pipeline.aggregation import (  # noqa: E402
     cross_validated_predictions,
     fit_lead_weighting,
 )
-from ecg_pipeline.cards import model_path, out_of_fold_path, read_card, write_card  # noqa: E402
-from ecg_pipeline.constants import MODEL_KINDS, TWELVE_LEAD, TWELVE_LEAD_SPEC  # noqa: E402
-from ecg_pipeline.data import attach_split, list_labelled_images, read_split, sha256_of_file  # noqa: E402
+from ecg_pipeline.cards import file_matches_card, model_path, out_of_fold_path, read_card, write_card  # noqa: E402
+from ecg_pipeline.constants import NETWORK_KINDS, TWELVE_LEAD, TWELVE_LEAD_SPEC  # noqa: E402
+from ecg_pipeline.data import attach_split, list_labelled_images, read_split  # noqa: E402
 from ecg_pipeline.features import dataset_inputs  # noqa: E402
 
 STRENGTHS = (0.01, 0.03, 0.1, 0.3, 1.0)
@@ -73,7 +73,7 @@ def saved_out_of_fold(kind: str, sha256: np.ndarray, labels: np.ndarray) -> np.n
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--model", choices=[*MODEL_KINDS, "both"], default="both")
+    parser.add_argument("--model", choices=[*NETWORK_KINDS, "both"], default="both")
     parser.add_argument("--data", required=True, help="folder with one sub-folder per class id")
     parser.add_argument("--cache", default=".cache", help="folder for preprocessed inputs")
     parser.add_argument("--lead-probabilities", choices=LEAD_PROBABILITY_SOURCES, default="shipped",
@@ -85,11 +85,14 @@ def main() -> None:
 
     images = attach_split(list_labelled_images(args.data, TWELVE_LEAD), read_split(TWELVE_LEAD))
     fitting = images[images.split.isin(["train", "validation"])].reset_index(drop=True)
-    inputs, labels = dataset_inputs(fitting, TWELVE_LEAD, 1.0, 0, 0, args.cache)
-    for kind in MODEL_KINDS if args.model == "both" else (args.model,):
+    for kind in NETWORK_KINDS if args.model == "both" else (args.model,):
+        if not file_matches_card(TWELVE_LEAD, kind):
+            sys.exit(f"error: {model_path(TWELVE_LEAD, kind).name} does not match the SHA-256 its training wrote "
+                     "into its card; retrain it rather than weigh its leads")
         card = read_card(TWELVE_LEAD, kind) or {}
+        sigma = float(card.get("preprocessing", {}).get("sigma", 1.0))  # as the network was trained
+        inputs, labels = dataset_inputs(fitting, TWELVE_LEAD, sigma, 0, 0, args.cache)
         card.pop("lead_weighting", None)  # score the leads with the model alone
-        card["sha256"] = sha256_of_file(model_path(TWELVE_LEAD, kind))
         write_card(card, TWELVE_LEAD, kind)
         if args.lead_probabilities == "out-of-fold":
             lead_probs = saved_out_of_fold(kind, fitting.sha256.to_numpy(dtype=str), labels)
