@@ -190,7 +190,7 @@ def gradcam_bytes(data: bytes, analysis, kind: str, class_id: str, sigma: float,
 def builtin_samples() -> list[dict]:
     """The built-in samples from ``data/samples/manifest.csv`` (real ones first): file, task, class, origin,
     source, licence and a label that says where the image comes from."""
-    manifest = pd.read_csv(SAMPLES_DIR / "manifest.csv").fillna("")
+    manifest = pd.read_csv(SAMPLES_DIR / "manifest.csv", dtype=str, keep_default_na=False)
     samples = []
     for row in manifest.to_dict("records"):
         spec = TASK_SPECS[row["task"]]

@@ -103,7 +103,7 @@ def test_upload_a_sample_and_see_the_verdict(dashboard_url, browser, tmp_path):
     page.locator("input[type=file]").first.set_input_files(str(upload))
     page.get_by_text("Myocardial infarction").first.wait_for(timeout=90_000)
     page.get_by_text("Verdict rule").first.wait_for(timeout=30_000)
-    page.get_by_text("ST at J+60 (mV)").first.wait_for(timeout=30_000)  # the measurement table
+    page.get_by_text("ST at J+60 (mV)").first.wait_for(state="attached", timeout=30_000)  # the measurement table
     charts = page.locator('[data-testid="stPlotlyChart"]')
     charts.nth(4).wait_for(timeout=60_000)  # median beats, reasons, heatmaps and the combined chart at least
     assert page.get_by_text("Measurement model").count() > 0
