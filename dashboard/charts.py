@@ -216,7 +216,7 @@ def contribution_bars(reasons: pd.DataFrame, verdict: str, title: str) -> go.Fig
     bars = go.Bar(x=change, y=reasons["label"].tolist()[::-1], orientation="h",
                   marker_color=["#d62728" if v > 0 else "#1f6fb4" for v in change],
                   hovertemplate="%{y}: %{x:+.1%}<extra></extra>")
-    layout = _layout(title, 90 + 34 * len(reasons), xaxis={"tickformat": "+.0%", "title": {
+    layout = _layout(title, 90 + 34 * len(reasons), xaxis={"tickformat": "+.1%", "title": {
         "text": f"change in the probability of {verdict}"}}, yaxis={"automargin": True})
     return go.Figure(data=[bars], layout=layout)
 

@@ -7,7 +7,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import charts, tables
-from ecg_pipeline.constants import MEASUREMENT_KIND, TASK_SPECS, WIDE_QRS_MS
+from ecg_pipeline.constants import LONG_QTC_MS, MEASUREMENT_KIND, TASK_SPECS, WIDE_QRS_MS
 from ecg_pipeline.inference import title
 from ecg_pipeline.measure import MEASURED_LEADS
 from ecg_pipeline.measure.names import describe
@@ -90,7 +90,8 @@ def show_domain_shift_lesson(analysis, sample: dict | None) -> None:
 
 def style_measurements(values: pd.DataFrame, flags: pd.DataFrame):
     """The measurement table with the cells that meet a criterion coloured."""
-    return values.style.format("{:.2f}", na_rep="—").apply(
+    formats = {column: "{:.0f}" if column.endswith("(ms)") else "{:.2f}" for column in values.columns}
+    return values.astype(float).style.format(formats, na_rep="—").apply(
         lambda column: [f"background-color: {CRITERION_COLOURS[f][0]}; color: #111" if f else "" for f in
                         flags[column.name]], axis=0)
 
@@ -105,12 +106,15 @@ def show_measurements(analysis) -> None:
     if not measurements.measurable:
         st.info(f"The trace could not be measured: {measurements.missing['page']}.")
         return
+    if analysis.forced:
+        st.warning("Analyzed anyway: these are the measurements of an image the gate found no ECG in.")
     cols = st.columns(5)
     cols[0].metric("Heart rate", _value(page["heart_rate_bpm"], "{:.0f} bpm"),
                    help="60 / the median RR interval of the rhythm strip's whole beats.")
     cols[1].metric("QRS duration", _value(page["qrs_duration_ms"], "{:.0f} ms"),
                    delta="wide" if page["qrs_duration_ms"] >= WIDE_QRS_MS else None, delta_color="off")
-    cols[2].metric("QTc (Bazett)", _value(page["qtc_ms"], "{:.0f} ms"))
+    cols[2].metric("QTc (Bazett)", _value(page["qtc_ms"], "{:.0f} ms"),
+                   delta="long" if page["qtc_ms"] >= LONG_QTC_MS else None, delta_color="off")
     cols[3].metric("RR variation", _value(page["rr_cv"], "{:.1%}"), help="Standard deviation over mean of the "
                    "RR intervals between whole beats (a beat cut off at the strip's edge is left out).")
     cols[4].metric("Ectopic beats", _value(page["ectopic_beats"], "{:.0f}"), help="Premature, or of another QRS "

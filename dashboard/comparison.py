@@ -62,27 +62,7 @@ def show_task_comparison(task: str, cards: dict[str, dict]) -> None:
         if reliability:
             st.plotly_chart(charts.reliability_figure(reliability), width="stretch", key=f"{task}_reliability")
             st.caption("A calibrated model is right 80% of the time when it says 80%: its line follows the diagonal.")
-    weighted = {kind: card["lead_weighting"] for kind, card in cards.items() if card.get("lead_weighting")}
-    if weighted:
-        st.subheader("How each model weighs the leads")
-        for column, (kind, fitted) in zip(st.columns(len(weighted)), weighted.items(), strict=True):
-            with column:
-                weights = LeadWeighting.from_dict(fitted).lead_weights()
-                st.plotly_chart(charts.lead_weights_figure(weights, task, title(kind)), width="stretch",
-                                key=f"{task}_lead_weights_{kind}")
-                cv = fitted["cross_validation"]
-                out_of_fold = fitted["fitted_on"].get("lead_probabilities") == "out-of-fold"
-                st.caption(f"{title(kind)}: cross-validated macro-F1 {cv['macro_f1']:.3f} with the weighting, "
-                           f"{cv['mean_of_leads_macro_f1']:.3f} with the plain mean of the leads "
-                           f"({cv['folds']} folds x {cv['repeats']} over {fitted['fitted_on']['images']} "
-                           "training and validation images; "
-                           + ("each scored by a network retrained without it, by scripts/cross_validate.py)."
-                              if out_of_fold else
-                              "the network learnt from these images, so the test split's figure above is the "
-                              "fairer one)."))
-        st.caption("Each model's lead probabilities are combined by a logistic regression fitted on the training "
-                   "and validation images (scripts/fit_lead_weighting.py). A cell is the weight of one lead's own "
-                   "probability of a class in that class's score: red leads count more, blue ones count against.")
+    show_lead_weights(task, cards)
     histories = {k: c["training"]["history"] for k, c in cards.items() if c.get("training", {}).get("history")}
     if histories:
         st.subheader("Training")
@@ -100,6 +80,32 @@ def show_task_comparison(task: str, cards: dict[str, dict]) -> None:
         st.dataframe(robustness, hide_index=True, width="stretch")
 
 
+def show_lead_weights(task: str, cards: dict[str, dict]) -> None:
+    """Each network's learnt lead weighting, with its cross-validated figures."""
+    weighted = {kind: card["lead_weighting"] for kind, card in cards.items() if card.get("lead_weighting")}
+    if not weighted:
+        return
+    st.subheader("How each model weighs the leads")
+    for column, (kind, fitted) in zip(st.columns(len(weighted)), weighted.items(), strict=True):
+        with column:
+            weights = LeadWeighting.from_dict(fitted).lead_weights()
+            st.plotly_chart(charts.lead_weights_figure(weights, task, title(kind)), width="stretch",
+                            key=f"{task}_lead_weights_{kind}")
+            cv = fitted["cross_validation"]
+            out_of_fold = fitted["fitted_on"].get("lead_probabilities") == "out-of-fold"
+            st.caption(f"{title(kind)}: cross-validated macro-F1 {cv['macro_f1']:.3f} with the weighting, "
+                       f"{cv['mean_of_leads_macro_f1']:.3f} with the plain mean of the leads "
+                       f"({cv['folds']} folds x {cv['repeats']} over {fitted['fitted_on']['images']} "
+                       "training and validation images; "
+                       + ("each scored by a network retrained without it, by scripts/cross_validate.py)."
+                          if out_of_fold else
+                          "the network learnt from these images, so the test split's figure above is the "
+                          "fairer one)."))
+    st.caption("Each model's lead probabilities are combined by a logistic regression fitted on the training "
+               "and validation images (scripts/fit_lead_weighting.py). A cell is the weight of one lead's own "
+               "probability of a class in that class's score: red leads count more, blue ones count against.")
+
+
 def show_verdict_rule(task: str) -> None:
     """How the headline verdict combines the models, and how every candidate rule scored out of fold."""
     card = state.verdict_card(task)
@@ -113,6 +119,10 @@ def show_verdict_rule(task: str) -> None:
     st.markdown(f"The headline verdict is the **{rule['name']}**: of every way to average the models, it scored best "
                 f"out of fold (macro-F1 {rule['out_of_fold']['macro_f1']:.3f} over {rule['out_of_fold']['images']} "
                 "training and validation pages, each page scored by models that never saw it).")
+    tested = card.get("evaluation")
+    if tested:
+        st.markdown(f"On the {tested['split']} split the verdict scores accuracy {tested['accuracy']:.3f} and macro-F1 "
+                    f"{tested['macro_f1']:.3f} ({tested['n_images']} pages, scripts/evaluate.py).")
     st.dataframe(tables.rules_table(card, task), hide_index=True, width="stretch", key=f"{task}_rules")
     st.caption("scripts/fit_verdict_rule.py, from the out-of-fold probabilities of the measurement model's "
                "cross-validation and of the networks' whole-recipe cross-validation (mean of their leads).")

@@ -110,9 +110,9 @@ def show_probabilities(analysis, per_lead: bool = True) -> None:
             with column:
                 st.plotly_chart(charts.lead_heatmap(analysis.lead_probabilities(kind), analysis.task,
                                                     f"{title(kind)}: probability per lead"), width="stretch")
-    st.plotly_chart(charts.aggregate_bars(analysis.aggregate, analysis.task,
-                                          f"Every model, page probabilities ({analysis.aggregation})"),
+    st.plotly_chart(charts.aggregate_bars(analysis.aggregate, analysis.task, "Every model: page probabilities"),
                     width="stretch")
+    st.caption(f"How each model reaches one probability per page: {analysis.aggregation}.")
 
 
 def show_lead_contributions(analysis) -> None:

@@ -53,10 +53,14 @@ ST_DEPRESSION_MV = 0.05
 PATHOLOGICAL_Q_MIN_MV = 0.1
 PATHOLOGICAL_Q_MS = 40.0
 PATHOLOGICAL_Q_SHARE = 0.25
+#: Leads where a deep Q wave, or a QS complex, is the normal finding: aVR looks at the heart from the right.
+NORMAL_Q_LEADS: tuple[str, ...] = ("aVR",)
 #: T inversion: a negative T wave at least this deep, in mV.
 T_INVERSION_MV = 0.1
 #: A QRS at least this long (ms) is wide (bundle branch block, ventricular beats).
 WIDE_QRS_MS = 120.0
+#: A QTc (Bazett) at least this long (ms) is long.
+LONG_QTC_MS = 470.0
 
 # --- Tasks and classes ----------------------------------------------------------------------------
 TWELVE_LEAD = "twelve_lead"

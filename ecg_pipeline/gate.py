@@ -135,7 +135,7 @@ def rhythm_check(measurements: Measurements) -> GateCheck:
     else:
         detail = (f"the rhythm strip has {beats} complexes at {rate:.0f} bpm ({RATE_RANGE_BPM[0]:.0f}-"
                   f"{RATE_RANGE_BPM[1]:.0f} expected), alike to "
-                  f"{likeness:.2f} (at least {MIN_BEAT_LIKENESS}) and standing {prominence:.1f} times above the "
+                  f"{likeness:.2f} (at least {MIN_BEAT_LIKENESS}) and standing {prominence:.2f} times above the "
                   f"trace's slope (at least {MIN_QRS_PROMINENCE:g})")
     return GateCheck("rhythm", bool(passed), detail)
 
@@ -148,7 +148,7 @@ def twelve_lead_evidence(result: PipelineResult, measurements: Measurements) -> 
                         if not found else "a 12-lead layout was found")]
     checks.append(trace_check(result.leads))
     checks.append(rhythm_check(measurements))
-    placed = found and MISPLACED_COLUMNS not in layout.warnings
+    placed = not found or MISPLACED_COLUMNS not in layout.warnings  # without a layout, "layout" has failed
     checks.append(GateCheck("placement", placed, "the lead columns are not where the layout's separator bars put "
                             "them, so lead names may be wrong" if not placed else "the lead columns fit the page"))
     reasons = {"layout": "no_layout", "trace": "no_trace", "rhythm": "no_beats", "placement": "misplaced_leads"}

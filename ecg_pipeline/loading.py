@@ -101,11 +101,11 @@ def decode_image(data: bytes) -> np.ndarray:
         ) from exc
     except UnidentifiedImageError as exc:
         raise InvalidImageError(
-            "This file is not an image that can be read (expected JPEG, PNG, BMP, TIFF, WebP or GIF)."
+            "This file is not an image that can be read (expected JPEG, PNG, BMP, TIFF, WebP, GIF or PDF)."
         ) from exc
     except (OSError, SyntaxError, ValueError) as exc:
         raise InvalidImageError(
-            f"The image file is damaged or incomplete and cannot be decoded ({exc})."
+            "The image file is damaged or incomplete (cut off, or not saved to the end) and cannot be decoded."
         ) from exc
     try:
         image = ImageOps.exif_transpose(image)

@@ -21,7 +21,9 @@ def show_cards(task: str) -> None:
             continue
         training = card.get("training", {})
         images = training.get("images", {})
-        split = ", ".join(f"{n} {name}" for name, n in images.items()) or "not recorded"
+        fit_on = training.get("fit_on", ["train"])
+        split = (f"{sum(images.values())} {' and '.join(fit_on)}" if len(fit_on) > 1 else
+                 ", ".join(f"{n} {name}" for name, n in images.items())) or "not recorded"
         reads = (f"{len(card['features'])} measurements of the digitized trace" if "features" in card else
                  f"input {' x '.join(map(str, card.get('input_shape', [])))} pixels per lead")
         st.markdown(f"**{title(kind)}**: {reads}; split manifest `{training.get('split_manifest', 'n/a')}` "

@@ -32,7 +32,7 @@ def main() -> None:
     cols[0].metric("Files", len(items))
     cols[1].metric("Rows", len(table))
     cols[2].metric("Files with an error", failed)
-    st.dataframe(table, hide_index=True, width="stretch",
+    st.dataframe(table.fillna(""), hide_index=True, width="stretch",
                  column_config={"confidence": st.column_config.ProgressColumn("confidence", min_value=0.0,
                                                                               max_value=1.0, format="%.2f")})
     st.download_button("Download the table (CSV)", table.to_csv(index=False), "ecg_batch_predictions.csv",

@@ -19,8 +19,9 @@ def main() -> None:
     page = state.page_input("explorer", data)
     reset = state.settings_follow_image("explorer", f"{name}|{page}", DEFAULTS)
     if reset:
-        st.info("New image: " + ", ".join(SETTING_NAMES[k] for k in reset) + " went back to "
-                + ("its default" if len(reset) == 1 else "their defaults") + ", as they were set for the last one.")
+        settings = " and ".join(SETTING_NAMES[k] for k in reset)
+        which = "its default: it was" if len(reset) == 1 else "their defaults: they were"
+        st.info(f"New image: {settings} went back to {which} set for the last one.")
     cols = st.columns(3)
     sigma = cols[0].slider("Gaussian sigma (pixels)", 0.0, 4.0, 1.0, 0.1, key="explorer_sigma")
     method = cols[1].radio("Threshold method", list(METHODS), format_func=METHODS.get, horizontal=True,

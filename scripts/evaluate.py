@@ -12,6 +12,7 @@ its training wrote into the card is refused, and the preprocessing settings are 
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 import time
 from datetime import UTC, datetime
@@ -29,6 +30,7 @@ from ecg_pipeline.distortions import DISTORTION_LEVELS, LEVELS, distort  # noqa:
 from ecg_pipeline.errors import EcgError  # noqa: E402
 from ecg_pipeline.evaluation import classification_metrics  # noqa: E402
 from ecg_pipeline.features import dataset_inputs, dataset_measurements  # noqa: E402
+from ecg_pipeline.verdict import read_verdict_card, verdict_card_path  # noqa: E402
 
 
 def predict_one(loaded, inputs) -> np.ndarray:
@@ -117,6 +119,23 @@ def robustness(task: str, test, loaded_models: dict, classes: list[str], clean: 
     return table, agreement
 
 
+def evaluate_verdict(task: str, probabilities: dict[str, np.ndarray], labels: np.ndarray, classes: list[str],
+                     split: str) -> None:
+    """Score the headline verdict's rule on the split, when every model it averages was scored in this run, and
+    store the figures in the verdict card."""
+    card = read_verdict_card(task)
+    if card is None or not set(card["rule"]["models"]) <= set(probabilities):
+        return
+    mean = np.mean([probabilities[kind] for kind in card["rule"]["models"]], axis=0)
+    metrics = classification_metrics(mean, labels, classes)
+    card["evaluation"] = {key: metrics[key] for key in ("n_images", "accuracy", "macro_f1", "per_class",
+                                                        "confusion_matrix")}
+    card["evaluation"].update(split=split, evaluated_at=datetime.now(UTC).isoformat(timespec="seconds"))
+    verdict_card_path(task).write_text(json.dumps(card, indent=1) + "\n")
+    print(f"{task} verdict ({card['rule']['name']}): accuracy {metrics['accuracy']:.3f}, macro-F1 "
+          f"{metrics['macro_f1']:.3f} on {metrics['n_images']} {split} images")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--task", required=True, choices=sorted(TASK_SPECS))
@@ -135,7 +154,7 @@ def main() -> None:
     images = attach_split(list_labelled_images(args.data, args.task), read_split(args.task))
     test = images[images.split == args.split].reset_index(drop=True)
     labels = np.array([classes.index(c) for c in test["class"]])
-    loaded_models, clean, clean_verdicts = {}, {}, {}
+    loaded_models, clean, clean_verdicts, test_probabilities = {}, {}, {}, {}
     for kind in kinds:
         path = model_path(args.task, kind)
         try:
@@ -152,6 +171,7 @@ def main() -> None:
         metrics["median_latency_ms"] = model_latency_ms(loaded, inputs)
         clean[kind] = round(metrics["macro_f1"], 4)
         clean_verdicts[kind] = probs.argmax(axis=1)
+        test_probabilities[kind] = probs
         card.update({
             "evaluation": metrics,
             "file_size_bytes": path.stat().st_size,
@@ -163,6 +183,7 @@ def main() -> None:
               f"on {metrics['n_images']} {args.split} images")
         for c, m in metrics["per_class"].items():
             print(f"   {c:36s} P {m['precision']:.3f}  R {m['recall']:.3f}  F1 {m['f1']:.3f}  n={m['support']}")
+    evaluate_verdict(args.task, test_probabilities, labels, classes, args.split)
     if args.robustness:
         table, agreement = robustness(args.task, test, loaded_models, classes, clean, clean_verdicts)
         for kind in kinds:

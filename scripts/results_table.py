@@ -72,12 +72,15 @@ def verdict_table(models_dir: str | Path | None = None) -> str:
         card = json.loads(path.read_text())
         names = TASK_SPECS[task].display_names
         if not lines:
-            lines = ["| task | verdict rule (candidates scored out of fold) | macro-F1 | F1 per class |",
-                     "|---|---|---|---|"]
+            lines = ["| task | verdict rule (candidates scored out of fold) | macro-F1 | F1 per class | "
+                     "test split macro-F1 |", "|---|---|---|---|---|"]
+        tested = card.get("evaluation")
         for rule in card["candidates"]:
-            chosen = " (chosen)" if rule["models"] == card["rule"]["models"] else ""
+            chosen = rule["models"] == card["rule"]["models"]
             per_class = ", ".join(f"{names[c]} {v:.3f}" for c, v in rule["per_class_f1"].items())
-            lines.append(f"| {task} | {rule['name']}{chosen} | {rule['macro_f1']:.3f} | {per_class} |")
+            test = f"{tested['macro_f1']:.3f} ({tested['n_images']} images)" if chosen and tested else ""
+            lines.append(f"| {task} | {rule['name']}{' (chosen)' if chosen else ''} | {rule['macro_f1']:.3f} | "
+                         f"{per_class} | {test} |")
     return "\n".join(lines)
 
 

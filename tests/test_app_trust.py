@@ -101,7 +101,7 @@ def test_a_manual_threshold_does_not_follow_the_explorer_to_another_image(shippe
     at.selectbox(key="explorer_sample").select("real_beat_normal_1.png").run()
     assert not at.exception
     assert at.radio(key="explorer_method").value == "otsu" and at.slider(key="explorer_manual").value == 128
-    assert "the threshold method, the manual threshold went back to their defaults" in texts(at.info)
+    assert "the threshold method and the manual threshold went back to their defaults" in texts(at.info)
     assert metric(at, "Threshold") != "30.0"
 
 

@@ -7,6 +7,8 @@ import warnings
 import numpy as np
 from scipy.ndimage import uniform_filter1d
 
+from ..constants import LEAD_SECONDS
+
 # NeuroKit2 warns that a 10 s strip is short for its detectors, which is known. A filter set once, here, rather
 # than ``warnings.catch_warnings`` around each call: that swaps the process's filters and is not safe between
 # the threads that analyse images at once.
@@ -27,6 +29,8 @@ SLOPE_SMOOTHING_S = 0.04
 #: A beat whose QRS slope is below this share of the page's typical one is not a beat (a P or T wave taken for
 #: one, which NeuroKit2's detectors do now and then at a strip's start).
 MIN_BEAT_SLOPE_SHARE = 0.3
+#: An interval longer than this share of the median is searched for a beat the detector missed.
+MISSED_BEAT_RR_SHARE = 1.5
 #: Half-width of the QRS window compared for shape, and how far (s) a beat may be shifted to match.
 QRS_HALF_WINDOW_S = 0.06
 SHAPE_LAG_S = 0.016
@@ -170,9 +174,26 @@ def qrs_prominence(peaks_s: np.ndarray, slope: np.ndarray, fs: float) -> float:
     return float(np.median(slope[index]) / max(float(np.median(slope)), 1e-9))
 
 
+def column_peaks(slope: np.ndarray, fs: float, times_s: np.ndarray) -> np.ndarray:
+    """The page slope's highest point in the lead column (``LEAD_SECONDS`` of the page's clock) of each time: the
+    QRS of the leads printed there. Columns differ (chest leads' QRS are taller), so a beat is measured against
+    its own column.
+
+    Examples
+    --------
+    >>> slope = np.ones(5000); slope[[500, 2000]] = [20.0, 50.0]
+    >>> column_peaks(slope, 500, np.array([0.3, 3.0, 4.9])).tolist()
+    [20.0, 50.0, 50.0]
+    """
+    per_column = int(round(LEAD_SECONDS * fs))
+    columns = np.clip((np.asarray(times_s) * fs).astype(int) // per_column, 0, None)
+    tops = [float(slope[c * per_column: (c + 1) * per_column].max(initial=0.0)) for c in columns]
+    return np.asarray(tops, dtype=np.float64)
+
+
 def confirmed_beats(peaks_s: np.ndarray, slope: np.ndarray, fs: float,
                     share: float = MIN_BEAT_SLOPE_SHARE) -> np.ndarray:
-    """Which beats have a QRS in the page's slope: at least ``share`` of the beats' median slope.
+    """Which beats have a QRS in the page's slope: at least ``share`` of the slope's peak in their column.
 
     Examples
     --------
@@ -181,8 +202,40 @@ def confirmed_beats(peaks_s: np.ndarray, slope: np.ndarray, fs: float,
     [True, True, False]
     """
     index = np.clip(np.round(np.asarray(peaks_s) * fs).astype(int), 0, len(slope) - 1)
-    heights = slope[index]
-    return heights >= share * float(np.median(heights)) if len(heights) else np.zeros(0, bool)
+    return slope[index] >= share * column_peaks(slope, fs, peaks_s) if len(index) else np.zeros(0, bool)
+
+
+def missed_beats(peaks_s: np.ndarray, slope: np.ndarray, fs: float, share: float = MIN_BEAT_SLOPE_SHARE
+                 ) -> np.ndarray:
+    """Beats the detector passed over: in an interval longer than ``MISSED_BEAT_RR_SHARE`` of the median, the
+    page slope's peaks at least ``share`` of their column's peak (as ``confirmed_beats``), at least 0.4 of the
+    median interval from every beat.
+
+    A strip whose QRS is small (lead III, noise) loses beats to the detector; its gaps then read as pauses and
+    the rhythm's variation as an arrhythmia.
+
+    Examples
+    --------
+    >>> slope = np.ones(5000); slope[[500, 1000, 1500, 2000, 2500]] = 20.0
+    >>> missed_beats(np.array([1.0, 2.0, 3.0, 5.0]), slope, fs=500).tolist()
+    [4.0]
+    """
+    from scipy.signal import find_peaks
+
+    if len(peaks_s) < 3:
+        return np.zeros(0)
+    median_rr = float(np.median(np.diff(peaks_s)))
+    found = []
+    for earlier, later in zip(peaks_s[:-1], peaks_s[1:], strict=True):
+        if later - earlier <= MISSED_BEAT_RR_SHARE * median_rr:
+            continue
+        lo, hi = int((earlier + 0.4 * median_rr) * fs), int((later - 0.4 * median_rr) * fs)
+        if hi <= lo:
+            continue
+        peaks, _ = find_peaks(slope[lo:hi], distance=max(1, int(0.4 * median_rr * fs)))
+        times = (lo + peaks) / fs
+        found.extend(times[slope[lo + peaks] >= share * column_peaks(slope, fs, times)])
+    return np.asarray(found, dtype=np.float64)
 
 
 def beats_in_window(peaks_s: np.ndarray, start_s: float, duration_s: float) -> np.ndarray:
@@ -226,10 +279,12 @@ def align_to_qrs(peaks_s: np.ndarray, slope: np.ndarray, fs: float, reach_s: flo
     """Each beat moved to the highest point of the page's slope (``page_slope``) within ``reach_s``: one
     reference point in the QRS, the same for every lead, whichever lead the beat was found on.
 
+    Detections that land on the same QRS become one beat.
+
     Examples
     --------
     >>> slope = np.zeros(1000); slope[[210, 640]] = 5.0
-    >>> align_to_qrs(np.array([0.4, 1.3]), slope, fs=500).tolist()
+    >>> align_to_qrs(np.array([0.4, 1.3, 1.34]), slope, fs=500).tolist()
     [0.42, 1.28]
     """
     reach = int(round(reach_s * fs))
@@ -237,4 +292,5 @@ def align_to_qrs(peaks_s: np.ndarray, slope: np.ndarray, fs: float, reach_s: flo
     for peak in np.round(np.asarray(peaks_s) * fs).astype(int):
         lo, hi = max(0, peak - reach), min(len(slope), peak + reach + 1)
         aligned.append((lo + int(np.argmax(slope[lo:hi]))) / fs if hi > lo else peak / fs)
-    return np.asarray(aligned, dtype=np.float64)
+    # two detections of one QRS (its onset and a T wave taken for a beat) land on the same point: one beat
+    return np.unique(np.round(np.asarray(aligned, dtype=np.float64), 6))

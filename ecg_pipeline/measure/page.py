@@ -17,6 +17,7 @@ from .beats import (
     beats_in_window,
     clean_rr_intervals,
     confirmed_beats,
+    missed_beats,
     page_slope,
     premature_beats,
     qrs_likeness,
@@ -123,8 +124,9 @@ def measure_signals(signals: dict[str, LeadSignal], r_peak_method: str = R_PEAK_
     # with no QRS there is dropped.
     slope = page_slope(signals, rhythm.fs, duration)
     aligned = align_to_qrs(found, slope, rhythm.fs)
-    confirmed = confirmed_beats(aligned, slope, rhythm.fs)
-    peaks_s, rr = aligned[confirmed], clean_rr_intervals(found[confirmed], duration)
+    confirmed = aligned[confirmed_beats(aligned, slope, rhythm.fs)]
+    peaks_s = np.sort(np.concatenate((confirmed, missed_beats(confirmed, slope, rhythm.fs))))
+    rr = clean_rr_intervals(peaks_s, duration)
     prominence = qrs_prominence(peaks_s, slope, rhythm.fs)
     laps["beats"] = (time.perf_counter() - start) * 1000.0
     if len(peaks_s) < 2:

@@ -9,6 +9,7 @@ import numpy as np
 
 from ..constants import (
     CONTIGUOUS_LEADS,
+    NORMAL_Q_LEADS,
     PATHOLOGICAL_Q_MIN_MV,
     PATHOLOGICAL_Q_MS,
     PATHOLOGICAL_Q_SHARE,
@@ -172,7 +173,8 @@ def st_elevation_threshold(lead: str) -> float:
 
 def lead_criteria(leads: dict[str, dict[str, float]]) -> dict[str, dict[str, bool]]:
     """Which standard criteria each measured lead meets: ``st_elevation`` (with a contiguous neighbour
-    elevated too), ``st_depression`` (both read at ``CRITERION_ST``), ``pathological_q`` and ``t_inversion``.
+    elevated too), ``st_depression`` (both read at ``CRITERION_ST``), ``pathological_q`` (never in
+    ``NORMAL_Q_LEADS``) and ``t_inversion``.
 
     Examples
     --------
@@ -195,8 +197,8 @@ def lead_criteria(leads: dict[str, dict[str, float]]) -> dict[str, dict[str, boo
         criteria[name] = {
             "st_elevation": bool(raised[name] and any(raised[n] for n in neighbours[name])),
             "st_depression": bool(v[CRITERION_ST] <= -ST_DEPRESSION_MV),
-            "pathological_q": bool(v["q_depth_mv"] >= PATHOLOGICAL_Q_MIN_MV and (v["q_width_ms"] >= PATHOLOGICAL_Q_MS
-                                                                   or q_share >= PATHOLOGICAL_Q_SHARE)),
+            "pathological_q": bool(name not in NORMAL_Q_LEADS and v["q_depth_mv"] >= PATHOLOGICAL_Q_MIN_MV
+                                   and (v["q_width_ms"] >= PATHOLOGICAL_Q_MS or q_share >= PATHOLOGICAL_Q_SHARE)),
             "t_inversion": bool(v["t_min_mv"] <= -T_INVERSION_MV and -v["t_min_mv"] > v["t_max_mv"]),
         }
     return criteria
