@@ -171,3 +171,17 @@ def test_page_extremes_skip_leads_whose_value_is_missing():
     leads = {"I": {**base, "st_j60_mv": np.nan}, "II": {**base, "st_j60_mv": 0.3}, "III": {**base, "st_j60_mv": 0.1}}
     values = page_extremes(leads, {})
     assert values["page_st_max_mv"] == 0.3 and values["page_st_second_mv"] == 0.1 and values["page_st_min_mv"] == 0.1
+
+
+@pytest.mark.parametrize("change", ["rotated 3 degrees", "scanned at 60 %", "scanned at half size"])
+def test_a_tilted_or_smaller_real_printout_keeps_its_heart_rate(change):
+    from ecg_pipeline.distortions import rescale, rotate
+    from ecg_pipeline.loading import load_image
+
+    samples = real_samples_with_printed_rates()
+    for row in samples.itertuples():
+        page = load_image(SAMPLES / row.file)
+        page = {"rotated 3 degrees": lambda: rotate(page, 3.0), "scanned at 60 %": lambda: rescale(page, 0.6),
+                "scanned at half size": lambda: rescale(page, 0.5)}[change]()
+        measured = measure_page(run_pipeline(page)).page["heart_rate_bpm"]
+        assert measured == pytest.approx(row.printed_bpm, abs=5), row.file

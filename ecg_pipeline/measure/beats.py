@@ -7,8 +7,6 @@ import warnings
 import numpy as np
 from scipy.ndimage import uniform_filter1d
 
-from ..constants import LEAD_SECONDS
-
 # NeuroKit2 warns that a 10 s strip is short for its detectors, which is known. A filter set once, here, rather
 # than ``warnings.catch_warnings`` around each call: that swaps the process's filters and is not safe between
 # the threads that analyse images at once.
@@ -174,42 +172,30 @@ def qrs_prominence(peaks_s: np.ndarray, slope: np.ndarray, fs: float) -> float:
     return float(np.median(slope[index]) / max(float(np.median(slope)), 1e-9))
 
 
-def column_peaks(slope: np.ndarray, fs: float, times_s: np.ndarray) -> np.ndarray:
-    """The page slope's highest point in the lead column (``LEAD_SECONDS`` of the page's clock) of each time: the
-    QRS of the leads printed there. Columns differ (chest leads' QRS are taller), so a beat is measured against
-    its own column.
-
-    Examples
-    --------
-    >>> slope = np.ones(5000); slope[[500, 2000]] = [20.0, 50.0]
-    >>> column_peaks(slope, 500, np.array([0.3, 3.0, 4.9])).tolist()
-    [20.0, 50.0, 50.0]
-    """
-    per_column = int(round(LEAD_SECONDS * fs))
-    columns = np.clip((np.asarray(times_s) * fs).astype(int) // per_column, 0, None)
-    tops = [float(slope[c * per_column: (c + 1) * per_column].max(initial=0.0)) for c in columns]
-    return np.asarray(tops, dtype=np.float64)
-
-
 def confirmed_beats(peaks_s: np.ndarray, slope: np.ndarray, fs: float,
                     share: float = MIN_BEAT_SLOPE_SHARE) -> np.ndarray:
-    """Which beats have a QRS in the page's slope: at least ``share`` of the slope's peak in their column.
+    """Which beats have a QRS in the page's slope (``page_slope`` with ``per_lead_scale``): at least ``share`` of
+    its height at the beats' upper quartile. The quartile, not the median, holds the reference on a strip where
+    the detector took many T waves for beats.
 
     Examples
     --------
-    >>> slope = np.ones(1000); slope[[100, 500, 900]] = [20.0, 22.0, 3.0]
-    >>> confirmed_beats(np.array([0.2, 1.0, 1.8]), slope, fs=500).tolist()
-    [True, True, False]
+    >>> slope = np.ones(1000); slope[[100, 300, 500, 900]] = [20.0, 21.0, 22.0, 3.0]
+    >>> confirmed_beats(np.array([0.2, 0.6, 1.0, 1.8]), slope, fs=500).tolist()
+    [True, True, True, False]
     """
     index = np.clip(np.round(np.asarray(peaks_s) * fs).astype(int), 0, len(slope) - 1)
-    return slope[index] >= share * column_peaks(slope, fs, peaks_s) if len(index) else np.zeros(0, bool)
+    if len(index) == 0:
+        return np.zeros(0, bool)
+    heights = slope[index]
+    return heights >= share * float(np.percentile(heights, 75))
 
 
 def missed_beats(peaks_s: np.ndarray, slope: np.ndarray, fs: float, share: float = MIN_BEAT_SLOPE_SHARE
                  ) -> np.ndarray:
     """Beats the detector passed over: in an interval longer than ``MISSED_BEAT_RR_SHARE`` of the median, the
-    page slope's peaks at least ``share`` of their column's peak (as ``confirmed_beats``), at least 0.4 of the
-    median interval from every beat.
+    page slope's peaks (``per_lead_scale``) at least ``share`` of its median height at the beats, at least 0.4 of
+    the median interval from every beat.
 
     A strip whose QRS is small (lead III, noise) loses beats to the detector; its gaps then read as pauses and
     the rhythm's variation as an arrhythmia.
@@ -225,6 +211,8 @@ def missed_beats(peaks_s: np.ndarray, slope: np.ndarray, fs: float, share: float
     if len(peaks_s) < 3:
         return np.zeros(0)
     median_rr = float(np.median(np.diff(peaks_s)))
+    index = np.clip(np.round(peaks_s * fs).astype(int), 0, len(slope) - 1)
+    height = share * float(np.median(slope[index]))
     found = []
     for earlier, later in zip(peaks_s[:-1], peaks_s[1:], strict=True):
         if later - earlier <= MISSED_BEAT_RR_SHARE * median_rr:
@@ -232,9 +220,8 @@ def missed_beats(peaks_s: np.ndarray, slope: np.ndarray, fs: float, share: float
         lo, hi = int((earlier + 0.4 * median_rr) * fs), int((later - 0.4 * median_rr) * fs)
         if hi <= lo:
             continue
-        peaks, _ = find_peaks(slope[lo:hi], distance=max(1, int(0.4 * median_rr * fs)))
-        times = (lo + peaks) / fs
-        found.extend(times[slope[lo + peaks] >= share * column_peaks(slope, fs, times)])
+        peaks, _ = find_peaks(slope[lo:hi], height=height, distance=max(1, int(0.4 * median_rr * fs)))
+        found.extend((lo + peaks) / fs)
     return np.asarray(found, dtype=np.float64)
 
 
@@ -250,7 +237,7 @@ def beats_in_window(peaks_s: np.ndarray, start_s: float, duration_s: float) -> n
     return inside - start_s
 
 
-def page_slope(signals: dict, fs: float, duration_s: float) -> np.ndarray:
+def page_slope(signals: dict, fs: float, duration_s: float, per_lead_scale: bool = False) -> np.ndarray:
     """The page's leads as one signal on its clock: the magnitude of the slopes (mV/s) of every lead printed at
     each moment, smoothed over ``SLOPE_SMOOTHING_S``.
 
@@ -262,12 +249,17 @@ def page_slope(signals: dict, fs: float, duration_s: float) -> np.ndarray:
     signals : dict of lead name -> LeadSignal
     duration_s : float
         Length of the page's clock (the rhythm strip's).
+    per_lead_scale : bool
+        Each lead's slope in units of its own steepest (99th percentile): every lead then counts alike, so a
+        column of tall chest leads does not drown the limb leads', nor the rhythm strip alone at a column's start.
     """
     n = int(round(duration_s * fs))
     total = np.zeros(n)
     for signal in signals.values():
         known = ~np.isnan(signal.millivolts)
         slope = np.where(known, np.gradient(fill_gaps(signal.millivolts)) * fs, 0.0)
+        if per_lead_scale and known.any():
+            slope = slope / max(float(np.percentile(np.abs(slope[known]), 99)), 1e-6)
         start = int(round(signal.start_s * fs))
         lo, hi = max(0, start), min(n, start + len(slope))
         if hi > lo:

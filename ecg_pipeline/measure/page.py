@@ -121,11 +121,12 @@ def measure_signals(signals: dict[str, LeadSignal], r_peak_method: str = R_PEAK_
     duration = len(rhythm.millivolts) / rhythm.fs
     found = rhythm.start_s + r_peaks(rhythm.millivolts, rhythm.fs, r_peak_method) / rhythm.fs
     # The beats found on the rhythm strip, centred on the QRS of all the leads printed with them; a "beat"
-    # with no QRS there is dropped.
+    # with no QRS there is dropped, and one the detector missed is taken from them.
     slope = page_slope(signals, rhythm.fs, duration)
     aligned = align_to_qrs(found, slope, rhythm.fs)
-    confirmed = aligned[confirmed_beats(aligned, slope, rhythm.fs)]
-    peaks_s = np.sort(np.concatenate((confirmed, missed_beats(confirmed, slope, rhythm.fs))))
+    evidence = page_slope(signals, rhythm.fs, duration, per_lead_scale=True)
+    confirmed = aligned[confirmed_beats(aligned, evidence, rhythm.fs)]
+    peaks_s = np.sort(np.concatenate((confirmed, missed_beats(confirmed, evidence, rhythm.fs))))
     rr = clean_rr_intervals(peaks_s, duration)
     prominence = qrs_prominence(peaks_s, slope, rhythm.fs)
     laps["beats"] = (time.perf_counter() - start) * 1000.0
