@@ -178,10 +178,11 @@ def test_a_tilted_or_smaller_real_printout_keeps_its_heart_rate(change):
     from ecg_pipeline.distortions import rescale, rotate
     from ecg_pipeline.loading import load_image
 
+    changes = {"rotated 3 degrees": lambda image: rotate(image, 3.0),
+               "scanned at 60 %": lambda image: rescale(image, 0.6),
+               "scanned at half size": lambda image: rescale(image, 0.5)}
     samples = real_samples_with_printed_rates()
     for row in samples.itertuples():
-        page = load_image(SAMPLES / row.file)
-        page = {"rotated 3 degrees": lambda: rotate(page, 3.0), "scanned at 60 %": lambda: rescale(page, 0.6),
-                "scanned at half size": lambda: rescale(page, 0.5)}[change]()
+        page = changes[change](load_image(SAMPLES / row.file))
         measured = measure_page(run_pipeline(page)).page["heart_rate_bpm"]
         assert measured == pytest.approx(row.printed_bpm, abs=5), row.file
