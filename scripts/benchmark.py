@@ -25,15 +25,13 @@ from pathlib import Path
 
 import numpy as np
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-
-import ecg_pipeline.tf_quiet  # noqa: E402,F401
-from ecg_pipeline.constants import MEASUREMENT_KIND, TWELVE_LEAD, TWELVE_LEAD_SPEC  # noqa: E402
-from ecg_pipeline.gate import check_evidence  # noqa: E402
-from ecg_pipeline.loading import load_image, read_bytes  # noqa: E402
-from ecg_pipeline.measure import measure_page  # noqa: E402
-from ecg_pipeline.pipeline import run_pipeline  # noqa: E402
+import ecg_pipeline.tf_quiet  # noqa: F401
+from ecg_pipeline.constants import MEASUREMENT_KIND, TWELVE_LEAD, TWELVE_LEAD_SPEC
+from ecg_pipeline.gate import check_evidence
+from ecg_pipeline.io import PROJECT_ROOT as ROOT
+from ecg_pipeline.io.loading import load_image, read_bytes
+from ecg_pipeline.measure import measure_page
+from ecg_pipeline.preprocess.pipeline import run_pipeline
 
 #: The fixed crops of the well-known recipe for the shared printer's 2213 x 1572 pages (12 leads + rhythm).
 REFERENCE_CROPS = [
@@ -189,7 +187,7 @@ def main() -> None:
     parser.add_argument("--no-dashboard", action="store_true")
     args = parser.parse_args()
 
-    from ecg_pipeline.inference import analyze, load_model
+    from ecg_pipeline.models.inference import analyze, load_model
 
     shared = sorted((ROOT.parent / "shared" / "data" / "ecg-images").glob("*/*.jpg"))
     if args.image:

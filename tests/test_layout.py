@@ -7,10 +7,10 @@ import numpy as np
 import pytest
 
 from ecg_pipeline.constants import LEAD_NAMES
-from ecg_pipeline.distortions import rotate
-from ecg_pipeline.layout import detect_layout, estimate_rotation
-from ecg_pipeline.pipeline import run_pipeline
-from ecg_pipeline.stages import to_grayscale
+from ecg_pipeline.preprocess.distortions import rotate
+from ecg_pipeline.preprocess.layout import detect_layout, estimate_rotation
+from ecg_pipeline.preprocess.pipeline import run_pipeline
+from ecg_pipeline.preprocess.stages import to_grayscale
 
 from .conftest import SHARED_DATA
 
@@ -104,7 +104,7 @@ REAL_PRINTOUTS = sorted((SHARED_DATA / "ecg-images").glob("*/*.jpg")) if (SHARED
 @pytest.mark.slow
 @pytest.mark.skipif(not REAL_PRINTOUTS, reason=f"the real printouts are not at {SHARED_DATA / 'ecg-images'}")
 def test_every_real_printout_is_split_right_at_full_and_60_percent_size():
-    from ecg_pipeline.loading import load_image
+    from ecg_pipeline.io.loading import load_image
 
     failures = []
     for path in REAL_PRINTOUTS:

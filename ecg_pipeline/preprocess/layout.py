@@ -15,7 +15,7 @@ import cv2
 import numpy as np
 from scipy.signal import find_peaks
 
-from .constants import LAYOUT_ROWS, N_LAYOUT_COLUMNS, RHYTHM_LEAD
+from ..constants import LAYOUT_ROWS, N_LAYOUT_COLUMNS, RHYTHM_LEAD
 from .stages import shrink, shrink_by
 
 Box = tuple[int, int, int, int]  # (top, bottom, left, right), pixels, bottom/right exclusive
@@ -129,9 +129,13 @@ def estimate_rotation(gray: np.ndarray, max_degrees: float = 3.0) -> float:
     return -float(fine[int(np.argmax([sharpness(a) for a in fine]))])
 
 
+#: A page turned less than this is left as it is.
+MIN_ROTATION_DEGREES = 0.05
+
+
 def rotate_image(image: np.ndarray, angle: float) -> np.ndarray:
     """Rotate an image about its centre by ``-angle`` degrees, keeping its size, filling with white."""
-    if abs(angle) < 0.05:
+    if abs(angle) < MIN_ROTATION_DEGREES:
         return image
     height, width = image.shape[:2]
     matrix = cv2.getRotationMatrix2D((width / 2.0, height / 2.0), -angle, 1.0)
