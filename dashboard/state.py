@@ -50,27 +50,22 @@ def digest(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-@st.cache_resource(show_spinner="Loading the model...")
-def _load_model(task: str, kind: str, directory: str | None, fingerprint: str):
-    from ecg_pipeline.models.inference import load_model
-
-    return load_model(task, kind, directory)
-
-
 def get_model(task: str, kind: str):
-    """The trained model of ``task`` and ``kind``, loaded once per process.
+    """The trained model of ``task`` and ``kind``, from the library's one model cache (``load_model`` loads it once
+    per process, and again when its file or card changes).
 
     Raises ``ModelUnavailableError`` (its message says how to train the model) when there is none.
     """
-    directory = models_dir()
-    return _load_model(task, kind, directory, models_fingerprint(directory))
+    from ecg_pipeline.models.inference import load_model
+
+    return load_model(task, kind, models_dir())
 
 
 def keep_keras_state_between_runs() -> None:
     """Stop Streamlit from calling ``keras.backend.clear_session()`` after every script run.
 
     Streamlit does it so that apps which build a new model on each run do not pile up graphs. Ours load each
-    model once per process (``st.cache_resource``) and build nothing per run, while the clear empties
+    model once per process (``load_model``'s cache) and build nothing per run, while the clear empties
     TensorFlow's kernel cache: measured, the next analysis took 0.35 s instead of 0.09 s and the CRNN's
     Grad-CAM 0.82 s instead of 0.08 s, on every run. Streamlit has no setting for it; if a later version
     drops the hook, this does nothing.
@@ -177,9 +172,7 @@ def prediction_rows_bytes(name: str, data: bytes, task: str = "auto") -> list[di
 @st.cache_data(show_spinner="Computing Grad-CAM...", max_entries=64)
 def _gradcam(key: str, task: str, sigma: float, threshold: str | float, kind: str, class_index: int,
              directory: str | None, fingerprint: str, _inputs):
-    from ecg_pipeline.models.gradcam import gradcam_heatmaps
-
-    return gradcam_heatmaps(_load_model(task, kind, directory, fingerprint), _inputs, class_index)
+    return get_model(task, kind).gradcam(_inputs, class_index)
 
 
 def gradcam_bytes(data: bytes, analysis, kind: str, class_id: str, sigma: float, threshold: str | float,

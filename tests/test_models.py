@@ -137,13 +137,22 @@ def test_corrupted_model_file_is_caught_by_its_card(tmp_path, sample_manifest):
     assert "cnn" in result.model_errors and result.aggregate.empty
 
 
-def test_gradcam_highlights_something_for_each_lead(sample_manifest):
-    from ecg_pipeline.models.gradcam import gradcam_heatmaps
-
-    result = analyze(sample_path(sample_manifest, TWELVE_LEAD, "myocardial_infarction"), models=("cnn",))
-    heat = gradcam_heatmaps(load_model(TWELVE_LEAD, "cnn"), result.pipeline.model_inputs, 0)
-    assert heat.shape == result.pipeline.model_inputs.shape
-    assert heat.min() >= 0 and heat.max() <= 1.0 + 1e-6
+@pytest.mark.parametrize("kind", NETWORK_KINDS)
+@pytest.mark.parametrize("kept", ["left", "right"])
+def test_gradcam_heat_lies_on_the_half_of_each_lead_that_holds_the_trace(sample_manifest, kind, kept):
+    result = analyze(sample_path(sample_manifest, TWELVE_LEAD, "myocardial_infarction"), models=())
+    inputs = result.pipeline.model_inputs.astype(np.float32)
+    half = inputs.shape[2] // 2
+    if kept == "left":
+        inputs[:, :, half:] = 0
+    else:
+        inputs[:, :, :half] = 0
+    model = load_model(TWELVE_LEAD, kind)
+    heat = model.gradcam(inputs, int(model.aggregate(model.predict(inputs)).argmax()))
+    assert heat.shape == inputs.shape
+    left, right = heat[:, :, :half].sum(axis=(1, 2)), heat[:, :, half:].sum(axis=(1, 2))
+    on_trace = (left > right) if kept == "left" else (right > left)
+    assert on_trace.mean() >= 0.6  # a map of zeros, or one blind to the input, puts no lead's heat on the trace
 
 
 @pytest.mark.parametrize("change, message", [

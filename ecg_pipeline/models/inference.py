@@ -29,6 +29,7 @@ class LoadedModel:
 
         self.task, self.kind, self.model, self.card = task, kind, model, card
         self._lock = threading.Lock()
+        self._class_activation = None  # Grad-CAM's graph, built on first use
         # A lead weighting is fitted to one model file's outputs; one left from an earlier model is ignored.
         weighting = card.lead_weighting if card else None
         self.weighting = (LeadWeighting.from_dict(weighting)
@@ -55,6 +56,20 @@ class LoadedModel:
             probs = self._forward(images, self.lead_ids(len(images)))
         probs = np.asarray(probs, dtype=np.float64)
         return probs / probs.sum(axis=1, keepdims=True)
+
+    def gradcam(self, inputs: np.ndarray, class_index: int) -> np.ndarray:
+        """Grad-CAM of one class for each lead: inputs (n_leads, H, W) -> (n_leads, H, W) in [0, 1], where 1 is the
+        part of each lead that raised the class's probability most."""
+        import tensorflow as tf
+
+        from .gradcam import class_activation_graph, heatmaps
+
+        images = tf.convert_to_tensor(np.asarray(inputs, np.float32)[..., None])
+        with self._lock:
+            if self._class_activation is None:
+                self._class_activation = class_activation_graph(self.model, TASK_SPECS[self.task].input_shape)
+            cams = self._class_activation(images, self.lead_ids(len(inputs)), tf.constant(class_index, tf.int32))
+        return heatmaps(cams.numpy(), inputs.shape[1:3])
 
     def aggregate(self, lead_probabilities: np.ndarray) -> np.ndarray:
         """One image's class probabilities from its leads': (n_leads, n_classes) -> (n_classes,)."""
