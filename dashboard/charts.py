@@ -9,7 +9,7 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from ecg_pipeline.constants import MEASUREMENT_KIND, TASK_SPECS
-from ecg_pipeline.inference import title as model_label
+from ecg_pipeline.models.inference import title as model_label
 
 MODEL_COLOURS: dict[str, str] = {"cnn": "#1f6fb4", "crnn": "#e8730c", MEASUREMENT_KIND: "#2a9d3f"}
 FIDUCIAL_COLOURS: dict[str, str] = {"QRS onset": "#2a9d3f", "J point": "#d62728", "T end": "#9467bd"}

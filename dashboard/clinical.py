@@ -8,10 +8,10 @@ import streamlit as st
 
 from dashboard import charts, tables
 from ecg_pipeline.constants import LONG_QTC_MS, MEASUREMENT_KIND, TASK_SPECS, WIDE_QRS_MS
-from ecg_pipeline.inference import title
 from ecg_pipeline.measure import MEASURED_LEADS
 from ecg_pipeline.measure.names import describe
 from ecg_pipeline.measure.values import CRITERIA
+from ecg_pipeline.models.inference import title
 
 NOT_A_DEVICE = ("This is a research and teaching prototype, **not a medical device**: do not use it for "
                 "diagnosis or treatment decisions.")

@@ -9,11 +9,12 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import charts, state, tables
-from ecg_pipeline.aggregation import LeadWeighting
 from ecg_pipeline.constants import MAX_FILE_BYTES, MODEL_TITLES, TASK_SPECS, TWELVE_LEAD
-from ecg_pipeline.data import find_images
 from ecg_pipeline.errors import EcgError
-from ecg_pipeline.inference import title, training_command
+from ecg_pipeline.io.cards import ModelCard, training_command
+from ecg_pipeline.io.data import find_images
+from ecg_pipeline.models.aggregation import LeadWeighting
+from ecg_pipeline.models.inference import title
 
 GALLERY_SOURCES = {"samples": "Built-in samples", "folder": "A folder of images"}
 THUMBNAILS = 12
@@ -24,20 +25,20 @@ def evaluate_command(task: str) -> str:
         " --model cnn", "")
 
 
-def show_task_comparison(task: str, cards: dict[str, dict]) -> None:
+def show_task_comparison(task: str, cards: dict[str, ModelCard]) -> None:
     """Everything the cards of one task say, CNN and CRNN side by side."""
     spec = TASK_SPECS[task]
     st.header(f"{spec.title[0].upper()}{spec.title[1:]} models")
     for kind in spec.model_kinds:
         if kind not in cards:
             st.info(f"No {title(kind)} card yet. Train it with: `{training_command(task, kind)}`")
-    evaluated = {kind: card for kind, card in cards.items() if card.get("evaluation")}
+    evaluated = {kind: card for kind, card in cards.items() if card.evaluation}
     if len(evaluated) < len(cards):
         st.info(f"Some models have no test-set evaluation yet. Run: `{evaluate_command(task)}`")
     st.subheader("Headline figures")
     st.dataframe(tables.metrics_table(cards), width="stretch", key=f"{task}_metrics")
     if evaluated:
-        split = next(iter(evaluated.values()))["evaluation"].get("split", "test")
+        split = next(iter(evaluated.values())).evaluation.get("split", "test")
         st.caption(f"Computed by scripts/evaluate.py on the {split} split and stored in the model cards. The "
                    "cross-validated rows are over the training and validation images instead: the networks' whole "
                    "recipe by scripts/cross_validate.py, their lead weighting by scripts/fit_lead_weighting.py, the "
@@ -47,28 +48,28 @@ def show_task_comparison(task: str, cards: dict[str, dict]) -> None:
         st.subheader("Confusion matrices")
         for column, (kind, card) in zip(st.columns(len(evaluated)), evaluated.items(), strict=True):
             with column:
-                matrix = card["evaluation"].get("confusion_matrix")
+                matrix = card.evaluation.get("confusion_matrix")
                 if matrix:
                     st.plotly_chart(charts.confusion_matrix_figure(matrix, task, title(kind)), width="stretch",
                                     key=f"{task}_confusion_{kind}")
         st.subheader("ROC curves (one class against the rest)")
         for column, (kind, card) in zip(st.columns(len(evaluated)), evaluated.items(), strict=True):
             with column:
-                st.plotly_chart(charts.roc_figure(card["evaluation"], task, title(kind)), width="stretch",
+                st.plotly_chart(charts.roc_figure(card.evaluation, task, title(kind)), width="stretch",
                                 key=f"{task}_roc_{kind}")
         st.subheader("Calibration")
-        reliability = {k: c["evaluation"]["reliability"] for k, c in evaluated.items()
-                       if c["evaluation"].get("reliability")}
+        reliability = {k: c.evaluation["reliability"] for k, c in evaluated.items()
+                       if c.evaluation.get("reliability")}
         if reliability:
             st.plotly_chart(charts.reliability_figure(reliability), width="stretch", key=f"{task}_reliability")
             st.caption("A calibrated model is right 80% of the time when it says 80%: its line follows the diagonal.")
     show_lead_weights(task, cards)
-    histories = {k: c["training"]["history"] for k, c in cards.items() if c.get("training", {}).get("history")}
+    histories = {k: c.training["history"] for k, c in cards.items() if (c.training or {}).get("history")}
     if histories:
         st.subheader("Training")
         st.plotly_chart(charts.training_figure(histories), width="stretch", key=f"{task}_training")
         final_fits = [title(kind) for kind, card in cards.items()
-                      if "validation" in card.get("training", {}).get("fit_on", [])]
+                      if "validation" in (card.training or {}).get("fit_on", [])]
         if final_fits:
             st.caption(f"{' and '.join(final_fits)}: the final fit, on the training and validation images together, "
                        "for the epochs and learning-rate steps chosen earlier on the validation split; it has "
@@ -80,9 +81,9 @@ def show_task_comparison(task: str, cards: dict[str, dict]) -> None:
         st.dataframe(robustness, hide_index=True, width="stretch")
 
 
-def show_lead_weights(task: str, cards: dict[str, dict]) -> None:
+def show_lead_weights(task: str, cards: dict[str, ModelCard]) -> None:
     """Each network's learnt lead weighting, with its cross-validated figures."""
-    weighted = {kind: card["lead_weighting"] for kind, card in cards.items() if card.get("lead_weighting")}
+    weighted = {kind: card.lead_weighting for kind, card in cards.items() if card.lead_weighting}
     if not weighted:
         return
     st.subheader("How each model weighs the leads")

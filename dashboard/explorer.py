@@ -8,8 +8,8 @@ import streamlit as st
 from dashboard import charts, widgets
 from ecg_pipeline.constants import TASK_SPECS
 from ecg_pipeline.measure.names import describe
-from ecg_pipeline.render import draw_lead_boxes, lead_picture, preview
-from ecg_pipeline.stages import MAX_STROKE_WIDTH, MAX_TRACE_INK_FRACTION, STROKE_REFERENCE_HEIGHT
+from ecg_pipeline.preprocess.render import draw_lead_boxes, lead_picture, preview
+from ecg_pipeline.preprocess.stages import MAX_STROKE_WIDTH, MAX_TRACE_INK_FRACTION, STROKE_REFERENCE_HEIGHT
 
 STAGES: tuple[str, ...] = ("Original", "Grayscale", "Lead split", "Gaussian smoothing", "Otsu threshold",
                            "Binary trace", "Model input", "Digitized trace", "Measurements", "Probabilities")

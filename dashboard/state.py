@@ -13,8 +13,8 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from ecg_pipeline.cards import model_files_stamp, read_card
 from ecg_pipeline.constants import BEAT, IMAGE_EXTENSIONS, MODEL_KINDS, TASK_SPECS, TASKS, TWELVE_LEAD
+from ecg_pipeline.io.cards import CardError, ModelCard, model_files_stamp, read_card
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLES_DIR = ROOT / "data" / "samples"
@@ -37,7 +37,7 @@ def models_dir() -> str | None:
 def models_fingerprint(directory: str | None) -> str:
     """Size and modification time of every model file and card, and of the verdict rules, so caches notice a
     retrained model."""
-    from ecg_pipeline.verdict import verdict_card_path
+    from ecg_pipeline.models.verdict import verdict_card_path
 
     rules = [verdict_card_path(task, directory) for task in TASKS]
     return "|".join([f"{task}_{kind}:{model_files_stamp(task, kind, directory)}"
@@ -50,27 +50,22 @@ def digest(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-@st.cache_resource(show_spinner="Loading the model...")
-def _load_model(task: str, kind: str, directory: str | None, fingerprint: str):
-    from ecg_pipeline.inference import load_model
-
-    return load_model(task, kind, directory)
-
-
 def get_model(task: str, kind: str):
-    """The trained model of ``task`` and ``kind``, loaded once per process.
+    """The trained model of ``task`` and ``kind``, from the library's one model cache (``load_model`` loads it once
+    per process, and again when its file or card changes).
 
     Raises ``ModelUnavailableError`` (its message says how to train the model) when there is none.
     """
-    directory = models_dir()
-    return _load_model(task, kind, directory, models_fingerprint(directory))
+    from ecg_pipeline.models.inference import load_model
+
+    return load_model(task, kind, models_dir())
 
 
 def keep_keras_state_between_runs() -> None:
     """Stop Streamlit from calling ``keras.backend.clear_session()`` after every script run.
 
     Streamlit does it so that apps which build a new model on each run do not pile up graphs. Ours load each
-    model once per process (``st.cache_resource``) and build nothing per run, while the clear empties
+    model once per process (``load_model``'s cache) and build nothing per run, while the clear empties
     TensorFlow's kernel cache: measured, the next analysis took 0.35 s instead of 0.09 s and the CRNN's
     Grad-CAM 0.82 s instead of 0.08 s, on every run. Streamlit has no setting for it; if a later version
     drops the hook, this does nothing.
@@ -98,23 +93,29 @@ def warm_models() -> None:
                 continue
 
 
-def model_cards(task: str) -> dict[str, dict]:
-    """The cards of the task's models that have one, by model kind."""
+def model_cards(task: str) -> dict[str, ModelCard]:
+    """The readable cards of the task's models, by model kind (a model whose card is missing or refused is left
+    out here; loading it says why)."""
     directory = models_dir()
-    cards = {kind: read_card(task, kind, directory) for kind in TASK_SPECS[task].model_kinds}
+    cards = {}
+    for kind in TASK_SPECS[task].model_kinds:
+        try:
+            cards[kind] = read_card(task, kind, directory)
+        except CardError:
+            continue
     return {kind: card for kind, card in cards.items() if card}
 
 
 def verdict_card(task: str) -> dict | None:
     """The task's verdict-rule card (``scripts/fit_verdict_rule.py``), or ``None``."""
-    from ecg_pipeline.verdict import read_verdict_card
+    from ecg_pipeline.models.verdict import read_verdict_card
 
     return read_verdict_card(task, models_dir())
 
 
 def image_of(data: bytes, page: int = 1):
     """What the pipeline reads: the bytes of an image, or the rendered page of a PDF."""
-    from ecg_pipeline.loading import is_pdf, pdf_page
+    from ecg_pipeline.io.loading import is_pdf, pdf_page
 
     return pdf_page(data, page) if is_pdf(data) else data
 
@@ -122,7 +123,7 @@ def image_of(data: bytes, page: int = 1):
 @st.cache_data(show_spinner="Analysing the image...", max_entries=12)
 def _analyze(key: str, page: int, task: str, sigma: float, threshold: str | float, anyway: bool,
              directory: str | None, fingerprint: str, _data: bytes):
-    from ecg_pipeline.inference import analyze
+    from ecg_pipeline.models.inference import analyze
 
     return analyze(image_of(_data, page), task=task, sigma=sigma, threshold=threshold, models_dir=directory,
                    anyway=anyway)
@@ -143,7 +144,7 @@ def analyze_bytes(data: bytes, task: str = "auto", sigma: float = 1.0, threshold
 
 @st.cache_data(show_spinner=False, max_entries=64)
 def _page_count(key: str, _data: bytes) -> int:
-    from ecg_pipeline.loading import is_pdf, pdf_page_count
+    from ecg_pipeline.io.loading import is_pdf, pdf_page_count
 
     return pdf_page_count(_data) if is_pdf(_data) else 1
 
@@ -171,9 +172,7 @@ def prediction_rows_bytes(name: str, data: bytes, task: str = "auto") -> list[di
 @st.cache_data(show_spinner="Computing Grad-CAM...", max_entries=64)
 def _gradcam(key: str, task: str, sigma: float, threshold: str | float, kind: str, class_index: int,
              directory: str | None, fingerprint: str, _inputs):
-    from ecg_pipeline.gradcam import gradcam_heatmaps
-
-    return gradcam_heatmaps(_load_model(task, kind, directory, fingerprint), _inputs, class_index)
+    return get_model(task, kind).gradcam(_inputs, class_index)
 
 
 def gradcam_bytes(data: bytes, analysis, kind: str, class_id: str, sigma: float, threshold: str | float,

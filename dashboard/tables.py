@@ -9,7 +9,6 @@ import zipfile
 import numpy as np
 import pandas as pd
 
-from ecg_pipeline.cards import other_seed_cross_validations
 from ecg_pipeline.constants import (
     PATHOLOGICAL_Q_MIN_MV,
     PATHOLOGICAL_Q_MS,
@@ -20,8 +19,9 @@ from ecg_pipeline.constants import (
     T_INVERSION_MV,
     TASK_SPECS,
 )
-from ecg_pipeline.inference import title
-from ecg_pipeline.render import png_bytes, stage_images
+from ecg_pipeline.io.cards import ModelCard, other_seed_cross_validations
+from ecg_pipeline.models.inference import title
+from ecg_pipeline.preprocess.render import png_bytes, stage_images
 
 MISSING = "—"
 #: The measurement table's columns: (value name, header) per lead.
@@ -69,43 +69,43 @@ def roc_auc_macro(evaluation: dict) -> float | None:
     return float(np.mean(aucs)) if aucs else None
 
 
-def metrics_table(cards: dict[str, dict]) -> pd.DataFrame:
+def metrics_table(cards: dict[str, ModelCard]) -> pd.DataFrame:
     """Headline figures of each model, read from its card: one column per model, one row per figure."""
     rows = {}
     for kind, card in cards.items():
-        evaluation = card.get("evaluation", {})
-        training = card.get("training", {})
-        size = card.get("file_size_bytes")
+        evaluation = (card.evaluation or {})
+        training = (card.training or {})
+        size = card.file_size_bytes
         rows[title(kind)] = {
             "Accuracy": _number(evaluation.get("accuracy"), ".3f"),
             "Macro-F1": _number(evaluation.get("macro_f1"), ".3f"),
             "Expected calibration error (lower is better)": _number(evaluation.get("expected_calibration_error"),
                                                                     ".3f"),
             "ROC AUC (macro, one-vs-rest)": _number(roc_auc_macro(evaluation), ".3f"),
-            "Parameters": _number(card.get("parameters"), ",d"),
+            "Parameters": _number(card.parameters, ",d"),
             "File size (MB)": _number(size / 1e6 if size else None, ".2f"),
             "Median latency per image (ms)": _number(evaluation.get("median_latency_ms"), ".1f"),
             "Leads combined by": evaluation.get("aggregation", MISSING),
             "Cross-validated macro-F1 of the whole recipe (network retrained per fold, train + validation)":
-                _number(card.get("recipe_cross_validation", {}).get("macro_f1"), ".3f"),
+                _number((card.recipe_cross_validation or {}).get("macro_f1"), ".3f"),
             "The same, fold networks retrained with other seeds (run-to-run spread)":
                 other_seed_cross_validations(card) or MISSING,
             "Cross-validated macro-F1 of the lead weighting (train + validation)": _number(
-                card.get("lead_weighting", {}).get("cross_validation", {}).get("macro_f1"), ".3f"),
+                (card.lead_weighting or {}).get("cross_validation", {}).get("macro_f1"), ".3f"),
             "Cross-validated macro-F1 of the measurement model (repeated 5-fold, train + validation)":
                 _measurement_cv(card),
             "Test images": _number(evaluation.get("n_images"), "d"),
             "Epochs": _number(training.get("epochs_run"), "d"),
             "Training time (s)": _number(training.get("training_seconds"), ".0f"),
-            "Trained at": card.get("trained_at", MISSING),
+            "Trained at": (card.trained_at or MISSING),
         }
     table = pd.DataFrame(rows)
     table.index.name = "figure"
     return table
 
 
-def _measurement_cv(card: dict) -> str:
-    cv = card.get("cross_validation")
+def _measurement_cv(card: ModelCard) -> str:
+    cv = card.cross_validation
     if not cv:
         return MISSING
     return (f"{cv['macro_f1']:.3f} ± {cv['macro_f1_std']:.3f} (infarction F1 "
@@ -119,7 +119,7 @@ def rules_table(card: dict, task: str) -> pd.DataFrame:
                           **{f"{names[c]} F1": v for c, v in r["per_class_f1"].items()}} for r in card["candidates"]])
 
 
-def per_class_table(cards: dict[str, dict], task: str) -> pd.DataFrame:
+def per_class_table(cards: dict[str, ModelCard], task: str) -> pd.DataFrame:
     """Precision, recall and F1 of each class for each model, with the class's test support."""
     spec = TASK_SPECS[task]
     rows = []
@@ -127,7 +127,7 @@ def per_class_table(cards: dict[str, dict], task: str) -> pd.DataFrame:
         row: dict = {"class": spec.display_names[class_id]}
         support = None
         for kind, card in cards.items():
-            figures = card.get("evaluation", {}).get("per_class", {}).get(class_id, {})
+            figures = (card.evaluation or {}).get("per_class", {}).get(class_id, {})
             for metric in ("precision", "recall", "f1"):
                 value = figures.get(metric)
                 row[f"{title(kind)} {metric}"] = (round(float(value), 3) if value is not None
@@ -138,12 +138,12 @@ def per_class_table(cards: dict[str, dict], task: str) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def robustness_table(cards: dict[str, dict]) -> pd.DataFrame | None:
+def robustness_table(cards: dict[str, ModelCard]) -> pd.DataFrame | None:
     """Macro-F1 of each model on the clean and the distorted test images, and the share of images whose
     verdict the distortion left unchanged, or ``None`` without results."""
     columns: dict[str, dict] = {}
     for kind, card in cards.items():
-        robustness = card.get("robustness") or {}
+        robustness = card.robustness or {}
         name_of = title(kind)
         for name, values in ((f"{name_of} macro-F1", robustness.get("results")),
                              (f"{name_of} verdicts unchanged", robustness.get("verdict_unchanged"))):

@@ -13,9 +13,9 @@ from dashboard import charts, state, tables
 from dashboard.clinical import NOT_A_DEVICE
 from ecg_pipeline.constants import REFERENCE_PX_PER_MM, TASK_SPECS
 from ecg_pipeline.errors import EcgError
-from ecg_pipeline.inference import title
-from ecg_pipeline.render import draw_lead_boxes, lead_montage, lead_picture, preview
-from ecg_pipeline.stages import STROKE_REFERENCE_HEIGHT, TYPICAL_STROKE_WIDTH
+from ecg_pipeline.models.inference import title
+from ecg_pipeline.preprocess.render import draw_lead_boxes, lead_montage, lead_picture, preview
+from ecg_pipeline.preprocess.stages import STROKE_REFERENCE_HEIGHT, TYPICAL_STROKE_WIDTH
 
 LOG = logging.getLogger(__name__)
 __all__ = ["NOT_A_DEVICE"]
@@ -133,7 +133,7 @@ def show_lead_contributions(analysis) -> None:
 
 def show_gradcam(data: bytes, analysis, lead_name: str, sigma: float, threshold: str | float, page: int = 1) -> None:
     """Each network's Grad-CAM for its predicted class, over the selected lead's raw crop."""
-    from ecg_pipeline.gradcam import overlay_heatmap
+    from ecg_pipeline.models.gradcam import overlay_heatmap
 
     index = analysis.pipeline.lead_names.index(lead_name)
     lead = analysis.pipeline.leads[index]

@@ -9,8 +9,8 @@ from .errors import (
     LayoutError,
     ModelUnavailableError,
 )
-from .inference import AnalysisResult, analyze
-from .pipeline import LeadStages, PipelineResult, run_pipeline
+from .models.inference import AnalysisResult, analyze
+from .preprocess.pipeline import LeadStages, PipelineResult, run_pipeline
 
 __all__ = [
     "AnalysisResult", "analyze", "BEAT", "TASK_SPECS", "TWELVE_LEAD", "EcgError", "ImageTooLargeError",

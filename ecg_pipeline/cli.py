@@ -11,15 +11,15 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from .constants import MODEL_KINDS, TASKS
-from .data import find_images
 from .errors import EcgError
+from .io.data import find_images
 from .rows import error_rows, file_rows, model_choice, table_columns
 
 
 def predict_rows(path: Path, task: str, kinds: tuple[str, ...], anyway: bool = False) -> list[dict]:
     """The rows of one file (``rows.file_rows``): each page of a PDF is its own image; a failure, or an image
     that is not an ECG, becomes rows that carry its message."""
-    from .loading import read_bytes
+    from .io.loading import read_bytes
 
     try:
         data = read_bytes(path)
@@ -77,8 +77,8 @@ def command_predict(args: argparse.Namespace) -> int:
 def command_stages(args: argparse.Namespace) -> int:
     from PIL import Image
 
-    from .pipeline import run_pipeline
-    from .render import stage_images
+    from .preprocess.pipeline import run_pipeline
+    from .preprocess.render import stage_images
 
     result = run_pipeline(args.image, task=args.task, sigma=args.sigma)
     out = Path(args.out)

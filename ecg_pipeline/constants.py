@@ -29,6 +29,55 @@ MEASUREMENT_FS = 500.0
 #: 7.87 px per mm (a lead column's width over its 62.5 mm). The pipeline's smoothing is set at this scale.
 REFERENCE_PX_PER_MM = 7.87
 
+@dataclass(frozen=True)
+class PrinterGeometry:
+    """Where the shared data's printer puts each part of its report, in pixels of its page (``page_size``); a page
+    of another size scales these. The synthetic pages are drawn from it, the layout step falls back on its
+    template, and the tests check the lead split against it.
+
+    Examples
+    --------
+    >>> REFERENCE_PRINTER.lead_area("V4")
+    (312.5, 613.5, 1625.75, 2117.0)
+    """
+
+    page_size: tuple[int, int] = (2213, 1572)  # (width, height)
+    #: (top, bottom, left, right) of the pink grid's border.
+    grid_box: tuple[float, float, float, float] = (283.0, 1517.0, 68.0, 2176.0)
+    #: First and last x of the 10 s traces.
+    trace_x: tuple[float, float] = (152.0, 2117.0)
+    #: Baselines of the three lead rows, then of the rhythm strip.
+    row_baselines: tuple[float, ...] = (463.0, 764.0, 1066.0, 1368.0)
+    #: The 1 mV calibration pulse's x span, narrower than 0.2 s on this device.
+    calibration_pulse_x: tuple[float, float] = (100.0, 125.0)
+    #: Top and bottom of the separator bars between the lead columns.
+    separator_y: tuple[float, float] = (415.0, 1110.0)
+    #: The layout step's fallback template, as fractions of the grid area: the centres of the four rows (where a
+    #: lead's band is centred, above its baseline) and the span of the traces.
+    template_row_centres: tuple[float, ...] = (0.136, 0.378, 0.620, 0.869)
+    template_trace_span: tuple[float, float] = (0.039, 0.969)
+
+    @property
+    def column_edges(self) -> tuple[float, ...]:
+        """x of the left edge of each 2.5 s column, and of the last column's right edge."""
+        left, right = self.trace_x
+        return tuple(left + (right - left) * i / N_LAYOUT_COLUMNS for i in range(N_LAYOUT_COLUMNS + 1))
+
+    def lead_area(self, name: str) -> tuple[float, float, float, float]:
+        """(top, bottom, left, right) of the band where lead ``name`` is printed: one row pitch about its
+        baseline, and its 2.5 s column (the whole width for the rhythm strip)."""
+        pitch = self.row_baselines[1] - self.row_baselines[0]
+        if name == RHYTHM_LEAD:
+            row, (left, right) = len(LAYOUT_ROWS), self.trace_x
+        else:
+            row = next(i for i, names in enumerate(LAYOUT_ROWS) if name in names)
+            column = LAYOUT_ROWS[row].index(name)
+            left, right = self.column_edges[column], self.column_edges[column + 1]
+        return self.row_baselines[row] - pitch / 2, self.row_baselines[row] + pitch / 2, left, right
+
+
+REFERENCE_PRINTER = PrinterGeometry()
+
 #: The leads facing each wall of the left ventricle.
 TERRITORY_LEADS: dict[str, tuple[str, ...]] = {
     "anterior": ("V1", "V2", "V3", "V4"),

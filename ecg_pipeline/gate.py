@@ -15,11 +15,11 @@ import numpy as np
 
 from .constants import BEAT
 from .errors import EcgError
-from .layout import MISPLACED_COLUMNS
+from .preprocess.layout import MISPLACED_COLUMNS
 
 if TYPE_CHECKING:
     from .measure import Measurements
-    from .pipeline import PipelineResult
+    from .preprocess.pipeline import PipelineResult
 
 #: A lead's ink must be within this share of its pixels: less is an empty page, more is a blot or a photo.
 LEAD_INK_RANGE = (0.002, 0.12)
@@ -222,7 +222,7 @@ def check_evidence(result: PipelineResult, measurements: Measurements | None = N
 
 def evidence_of(image, task: str = "auto") -> EvidenceGate:
     """The gate on one image (path, bytes or array), through the pipeline the models use."""
-    from .pipeline import run_pipeline
+    from .preprocess.pipeline import run_pipeline
 
     return check_evidence(run_pipeline(image, task=task))
 

@@ -102,8 +102,8 @@ def file_rows(name: str, data: bytes, task: str, kinds: tuple[str, ...], anyway:
     ``name#page=N``, rendered one at a time). A file or page that cannot be analysed gets rows carrying the
     reason; nothing is raised."""
     from .errors import EcgError
-    from .inference import analyze
-    from .loading import is_pdf, pdf_page, pdf_page_count
+    from .io.loading import is_pdf, pdf_page, pdf_page_count
+    from .models.inference import analyze
 
     try:
         pages = pdf_page_count(data) if is_pdf(data) else 0

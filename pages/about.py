@@ -4,7 +4,8 @@ import streamlit as st
 
 from dashboard import state, tables, widgets
 from ecg_pipeline.constants import DATA_SOURCES, TASK_SPECS, TASKS
-from ecg_pipeline.inference import title, training_command
+from ecg_pipeline.io.cards import training_command
+from ecg_pipeline.models.inference import title
 
 
 def show_cards(task: str) -> None:
@@ -19,17 +20,17 @@ def show_cards(task: str) -> None:
         if card is None:
             st.caption(f"{title(kind)}: no card yet. Train it with: `{training_command(task, kind)}`")
             continue
-        training = card.get("training", {})
+        training = (card.training or {})
         images = training.get("images", {})
         fit_on = training.get("fit_on", ["train"])
         split = (f"{sum(images.values())} {' and '.join(fit_on)}" if len(fit_on) > 1 else
                  ", ".join(f"{n} {name}" for name, n in images.items())) or "not recorded"
-        reads = (f"{len(card['features'])} measurements of the digitized trace" if "features" in card else
-                 f"input {' x '.join(map(str, card.get('input_shape', [])))} pixels per lead")
+        reads = (f"{len(card.features)} measurements of the digitized trace" if card.features else
+                 f"input {' x '.join(map(str, card.input_shape or []))} pixels per lead")
         st.markdown(f"**{title(kind)}**: {reads}; split manifest `{training.get('split_manifest', 'n/a')}` "
-                    f"({split} images); trained {card.get('trained_at', 'n/a')}.")
+                    f"({split} images); trained {card.trained_at}.")
         with st.expander(f"Full {title(kind)} card (JSON)"):
-            st.json(card, expanded=1)
+            st.json(card.to_dict(), expanded=1)
 
 
 def main() -> None:

@@ -4,7 +4,7 @@ import streamlit as st
 
 from dashboard import comparison, state, widgets
 from ecg_pipeline.constants import TASKS
-from ecg_pipeline.inference import training_command
+from ecg_pipeline.io.cards import training_command
 
 
 def main() -> None:

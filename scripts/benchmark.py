@@ -25,15 +25,13 @@ from pathlib import Path
 
 import numpy as np
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-
-import ecg_pipeline.tf_quiet  # noqa: E402,F401
-from ecg_pipeline.constants import MEASUREMENT_KIND, TWELVE_LEAD, TWELVE_LEAD_SPEC  # noqa: E402
-from ecg_pipeline.gate import check_evidence  # noqa: E402
-from ecg_pipeline.loading import load_image, read_bytes  # noqa: E402
-from ecg_pipeline.measure import measure_page  # noqa: E402
-from ecg_pipeline.pipeline import run_pipeline  # noqa: E402
+import ecg_pipeline.tf_quiet  # noqa: F401
+from ecg_pipeline.constants import MEASUREMENT_KIND, TWELVE_LEAD, TWELVE_LEAD_SPEC
+from ecg_pipeline.gate import check_evidence
+from ecg_pipeline.io import PROJECT_ROOT as ROOT
+from ecg_pipeline.io.loading import load_image, read_bytes
+from ecg_pipeline.measure import measure_page
+from ecg_pipeline.preprocess.pipeline import run_pipeline
 
 #: The fixed crops of the well-known recipe for the shared printer's 2213 x 1572 pages (12 leads + rhythm).
 REFERENCE_CROPS = [
@@ -179,6 +177,63 @@ def dashboard_seconds(uploads: list[Path], timeout: float = 90.0) -> dict:
     return result
 
 
+def benchmark_page(image: str | None, shared: list[Path]) -> tuple[bytes, str]:
+    """The page timed: the one given, else the first shared printout, else a synthetic page at its size."""
+    if image:
+        return read_bytes(image), image
+    if shared:
+        return read_bytes(shared[0]), str(shared[0].relative_to(ROOT.parent))
+    import io
+
+    from PIL import Image
+
+    from ecg_pipeline.synth import render_twelve_lead_page
+
+    buffer = io.BytesIO()
+    Image.fromarray(render_twelve_lead_page("normal", seed=0)).save(buffer, "JPEG", quality=90)
+    return buffer.getvalue(), "synthetic 2213 x 1572 page"
+
+
+def stage_medians(data: bytes, rgb: np.ndarray, repeats: int) -> dict[str, float]:
+    """Median milliseconds of decoding, each stage, each measurement step, the gate, each model, the whole
+    analysis and the reference recipe, measured in this process."""
+    from ecg_pipeline.models.inference import analyze, load_model
+
+    rows: dict[str, float] = {}
+    rows["decode"] = median_ms(lambda: load_image(data), repeats)
+    stage_times: dict[str, list[float]] = {}
+    for _ in range(repeats):
+        for stage, ms in run_pipeline(rgb).timings_ms.items():
+            stage_times.setdefault(stage, []).append(ms)
+    for stage, values in stage_times.items():
+        rows[f"stage: {stage}"] = statistics.median(values)
+    rows["run_pipeline (decoded image)"] = median_ms(lambda: run_pipeline(rgb), repeats)
+    result = run_pipeline(rgb)
+    measure_times: dict[str, list[float]] = {}
+    for _ in range(repeats):
+        for step, ms in measure_page(result).timings_ms.items():
+            measure_times.setdefault(step, []).append(ms)
+    for step, values in measure_times.items():
+        rows[f"measure: {step}"] = statistics.median(values)
+    rows["measure_page (the added measurements)"] = median_ms(lambda: measure_page(result), repeats)
+    measured = measure_page(result)
+    rows["evidence gate (given the measurements)"] = median_ms(lambda: check_evidence(result, measured), repeats)
+    for kind in TWELVE_LEAD_SPEC.model_kinds:
+        model = load_model(TWELVE_LEAD, kind)
+        if kind == MEASUREMENT_KIND:
+            rows[f"{kind} on the page's measurements"] = median_ms(lambda m=model: m.predict_page(measured),
+                                                                  repeats)
+        else:
+            rows[f"{kind} on 13 leads"] = median_ms(lambda m=model: m.predict(result.model_inputs), repeats)
+    rows["analyze, every model (from file bytes)"] = median_ms(lambda: analyze(data), repeats)
+    rows["reference recipe preprocessing (from file bytes)"] = median_ms(lambda: reference_preprocess(data),
+                                                                      max(5, repeats // 3))
+    rows["float-resize variant of it (not the reference)"] = median_ms(lambda: float_resize_variant(data),
+                                                                     max(5, repeats // 3))
+
+    return rows
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--image", help="a 2213 x 1572 printout (default: the first shared printout, "
@@ -189,56 +244,10 @@ def main() -> None:
     parser.add_argument("--no-dashboard", action="store_true")
     args = parser.parse_args()
 
-    from ecg_pipeline.inference import analyze, load_model
-
     shared = sorted((ROOT.parent / "shared" / "data" / "ecg-images").glob("*/*.jpg"))
-    if args.image:
-        data = read_bytes(args.image)
-        source = args.image
-    elif shared:
-        data, source = read_bytes(shared[0]), str(shared[0].relative_to(ROOT.parent))
-    else:
-        import io
-
-        from PIL import Image
-
-        from ecg_pipeline.synth import render_twelve_lead_page
-
-        buffer = io.BytesIO()
-        Image.fromarray(render_twelve_lead_page("normal", seed=0)).save(buffer, "JPEG", quality=90)
-        data, source = buffer.getvalue(), "synthetic 2213 x 1572 page"
+    data, source = benchmark_page(args.image, shared)
     rgb = load_image(data)
-    rows: dict[str, float] = {}
-    rows["decode"] = median_ms(lambda: load_image(data), args.repeats)
-    stage_times: dict[str, list[float]] = {}
-    for _ in range(args.repeats):
-        for stage, ms in run_pipeline(rgb).timings_ms.items():
-            stage_times.setdefault(stage, []).append(ms)
-    for stage, values in stage_times.items():
-        rows[f"stage: {stage}"] = statistics.median(values)
-    rows["run_pipeline (decoded image)"] = median_ms(lambda: run_pipeline(rgb), args.repeats)
-    result = run_pipeline(rgb)
-    measure_times: dict[str, list[float]] = {}
-    for _ in range(args.repeats):
-        for step, ms in measure_page(result).timings_ms.items():
-            measure_times.setdefault(step, []).append(ms)
-    for step, values in measure_times.items():
-        rows[f"measure: {step}"] = statistics.median(values)
-    rows["measure_page (the added measurements)"] = median_ms(lambda: measure_page(result), args.repeats)
-    measured = measure_page(result)
-    rows["evidence gate (given the measurements)"] = median_ms(lambda: check_evidence(result, measured), args.repeats)
-    for kind in TWELVE_LEAD_SPEC.model_kinds:
-        model = load_model(TWELVE_LEAD, kind)
-        if kind == MEASUREMENT_KIND:
-            rows[f"{kind} on the page's measurements"] = median_ms(lambda m=model: m.predict_page(measured),
-                                                                  args.repeats)
-        else:
-            rows[f"{kind} on 13 leads"] = median_ms(lambda m=model: m.predict(result.model_inputs), args.repeats)
-    rows["analyze, every model (from file bytes)"] = median_ms(lambda: analyze(data), args.repeats)
-    rows["reference recipe preprocessing (from file bytes)"] = median_ms(lambda: reference_preprocess(data),
-                                                                      max(5, args.repeats // 3))
-    rows["float-resize variant of it (not the reference)"] = median_ms(lambda: float_resize_variant(data),
-                                                                     max(5, args.repeats // 3))
+    rows = stage_medians(data, rgb, args.repeats)
 
     from ecg_pipeline.cli import predict_files
 

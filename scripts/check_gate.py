@@ -13,11 +13,9 @@ import sys
 from collections import Counter
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
-from ecg_pipeline.data import find_images  # noqa: E402
-from ecg_pipeline.gate import evidence_of, refusals  # noqa: E402
-from ecg_pipeline.synth.non_ecg import non_ecg_corpus  # noqa: E402
+from ecg_pipeline.gate import evidence_of, refusals
+from ecg_pipeline.io.data import find_images
+from ecg_pipeline.synth.non_ecg import non_ecg_corpus
 
 
 def report(title: str, messages: list[str]) -> None:

@@ -18,16 +18,14 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
-from ecg_pipeline.data import list_labelled_images  # noqa: E402
-from ecg_pipeline.footer import PRINTED_RATES_PATH, heart_rate_agreement, read_printed_rates  # noqa: E402
+from ecg_pipeline.io.data import list_labelled_images
+from ecg_pipeline.io.footer import PRINTED_RATES_PATH, heart_rate_agreement, read_printed_rates
 
 
 def read_footers(data: str) -> None:
     """Read every footer's heart rate with tesseract into ``PRINTED_RATES_PATH`` (rows read by eye stay)."""
-    from ecg_pipeline.footer import printed_heart_rate, tesseract_available
-    from ecg_pipeline.pipeline import run_pipeline
+    from ecg_pipeline.io.footer import printed_heart_rate, tesseract_available
+    from ecg_pipeline.preprocess.pipeline import run_pipeline
 
     if not tesseract_available():
         sys.exit("tesseract is not installed (apt-get install tesseract-ocr)")

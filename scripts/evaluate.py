@@ -16,21 +16,18 @@ import json
 import sys
 import time
 from datetime import UTC, datetime
-from pathlib import Path
 
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
-import ecg_pipeline.tf_quiet  # noqa: E402,F401
-from ecg_pipeline.cards import model_path, read_card, write_card  # noqa: E402
-from ecg_pipeline.constants import MEASUREMENT_KIND, MODEL_KINDS, TASK_SPECS, TWELVE_LEAD  # noqa: E402
-from ecg_pipeline.data import attach_split, list_labelled_images, read_split  # noqa: E402
-from ecg_pipeline.distortions import DISTORTION_LEVELS, LEVELS, distort  # noqa: E402
-from ecg_pipeline.errors import EcgError  # noqa: E402
-from ecg_pipeline.evaluation import classification_metrics  # noqa: E402
-from ecg_pipeline.features import dataset_inputs, dataset_measurements  # noqa: E402
-from ecg_pipeline.verdict import read_verdict_card, verdict_card_path  # noqa: E402
+import ecg_pipeline.tf_quiet  # noqa: F401
+from ecg_pipeline.constants import MEASUREMENT_KIND, MODEL_KINDS, TASK_SPECS, TWELVE_LEAD
+from ecg_pipeline.errors import EcgError
+from ecg_pipeline.io.cards import write_evaluation, write_robustness
+from ecg_pipeline.io.data import attach_split, list_labelled_images, read_split
+from ecg_pipeline.models.evaluation import classification_metrics
+from ecg_pipeline.models.features import dataset_inputs, dataset_measurements
+from ecg_pipeline.models.verdict import read_verdict_card, verdict_card_path
+from ecg_pipeline.preprocess.distortions import DISTORTION_LEVELS, LEVELS, distort
 
 
 def predict_one(loaded, inputs) -> np.ndarray:
@@ -59,7 +56,7 @@ def image_probabilities(loaded, inputs: np.ndarray) -> np.ndarray:
 
 def model_inputs(loaded, test, cache: str) -> np.ndarray:
     """What the model reads for each test image, preprocessed with the settings in its card."""
-    sigma = float(loaded.card.get("preprocessing", {}).get("sigma", 1.0))
+    sigma = loaded.card.sigma
     if loaded.kind == MEASUREMENT_KIND:
         features, _, names = dataset_measurements(test, sigma, cache)
         return features[:, [names.index(n) for n in loaded.feature_names]]
@@ -69,9 +66,9 @@ def model_inputs(loaded, test, cache: str) -> np.ndarray:
 def distorted_inputs(job: tuple[str, str, int, float]) -> dict[tuple[str, str], tuple[np.ndarray, dict]]:
     """Model inputs and measurements of one test image under every distortion and level (one process job per
     image)."""
-    from ecg_pipeline.loading import load_image
+    from ecg_pipeline.io.loading import load_image
     from ecg_pipeline.measure import measure_page
-    from ecg_pipeline.pipeline import run_pipeline
+    from ecg_pipeline.preprocess.pipeline import run_pipeline
 
     path, task, seed, sigma = job
     image = load_image(path)
@@ -91,10 +88,10 @@ def robustness(task: str, test, loaded_models: dict, classes: list[str], clean: 
     whose verdict stays what it was on the clean image (steadier than macro-F1 on a few images per class)."""
     from concurrent.futures import ProcessPoolExecutor
 
-    from ecg_pipeline.measurement_model import feature_matrix
+    from ecg_pipeline.models.measurement_model import feature_matrix
 
     labels = np.array([classes.index(c) for c in test["class"]])
-    sigma = float(next(iter(loaded_models.values())).card.get("preprocessing", {}).get("sigma", 1.0))
+    sigma = next(iter(loaded_models.values())).card.sigma
     jobs = [(path, task, 7 + i, sigma) for i, path in enumerate(test["path"])]  # one fixed seed per image
     with ProcessPoolExecutor() as pool:
         per_image = list(pool.map(distorted_inputs, jobs, chunksize=2))
@@ -146,7 +143,7 @@ def main() -> None:
     parser.add_argument("--cache", default=".cache")
     args = parser.parse_args()
 
-    from ecg_pipeline import inference
+    from ecg_pipeline.models import inference
 
     spec = TASK_SPECS[args.task]
     classes = list(spec.classes)
@@ -156,12 +153,10 @@ def main() -> None:
     labels = np.array([classes.index(c) for c in test["class"]])
     loaded_models, clean, clean_verdicts, test_probabilities = {}, {}, {}, {}
     for kind in kinds:
-        path = model_path(args.task, kind)
         try:
             loaded = inference.load_model(args.task, kind)  # refuses a file that does not match its card
         except EcgError as exc:
             sys.exit(f"error: {exc}")
-        card = dict(loaded.card)
         loaded_models[kind] = loaded
         inputs = model_inputs(loaded, test, args.cache)
         probs = image_probabilities(loaded, inputs)
@@ -172,12 +167,7 @@ def main() -> None:
         clean[kind] = round(metrics["macro_f1"], 4)
         clean_verdicts[kind] = probs.argmax(axis=1)
         test_probabilities[kind] = probs
-        card.update({
-            "evaluation": metrics,
-            "file_size_bytes": path.stat().st_size,
-            "evaluated_at": datetime.now(UTC).isoformat(timespec="seconds"),
-        })
-        write_card(card, args.task, kind)
+        write_evaluation(args.task, kind, metrics)
         print(f"{args.task} {kind}: accuracy {metrics['accuracy']:.3f}, macro-F1 {metrics['macro_f1']:.3f}, "
               f"ECE {metrics['expected_calibration_error']:.3f}, latency {metrics['median_latency_ms']:.1f} ms "
               f"on {metrics['n_images']} {args.split} images")
@@ -187,10 +177,8 @@ def main() -> None:
     if args.robustness:
         table, agreement = robustness(args.task, test, loaded_models, classes, clean, clean_verdicts)
         for kind in kinds:
-            card = read_card(args.task, kind)
-            card["robustness"] = {"split": args.split, "metric": "macro_f1", "levels": DISTORTION_LEVELS,
-                                  "results": table[kind], "verdict_unchanged": agreement[kind]}
-            write_card(card, args.task, kind)
+            write_robustness(args.task, kind, {"split": args.split, "metric": "macro_f1", "levels": DISTORTION_LEVELS,
+                                               "results": table[kind], "verdict_unchanged": agreement[kind]})
 
 
 if __name__ == "__main__":

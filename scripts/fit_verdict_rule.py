@@ -15,16 +15,13 @@ import argparse
 import json
 import sys
 from datetime import UTC, datetime
-from pathlib import Path
 
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
-from ecg_pipeline.aggregation import aggregate_probabilities  # noqa: E402
-from ecg_pipeline.cards import out_of_fold_path  # noqa: E402
-from ecg_pipeline.constants import MEASUREMENT_KIND, TWELVE_LEAD, TWELVE_LEAD_SPEC  # noqa: E402
-from ecg_pipeline.verdict import score_rules, verdict_card_path  # noqa: E402
+from ecg_pipeline.constants import MEASUREMENT_KIND, TWELVE_LEAD, TWELVE_LEAD_SPEC
+from ecg_pipeline.io.cards import out_of_fold_path
+from ecg_pipeline.models.aggregation import aggregate_probabilities
+from ecg_pipeline.models.verdict import score_rules, verdict_card_path
 
 
 def out_of_fold_pages(kind: str, models_dir: str | None) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:

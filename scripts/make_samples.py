@@ -22,17 +22,14 @@ from __future__ import annotations
 
 import argparse
 import csv
-import sys
 from pathlib import Path
 
 import cv2
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-from ecg_pipeline.constants import BEAT, DATA_SOURCES, TASK_SPECS, TWELVE_LEAD  # noqa: E402
-from ecg_pipeline.data import sha256_of_file  # noqa: E402
-from ecg_pipeline.synth import REFERENCE_PAGE_SIZE, render_beat_image, render_twelve_lead_page  # noqa: E402
+from ecg_pipeline.constants import BEAT, DATA_SOURCES, TASK_SPECS, TWELVE_LEAD
+from ecg_pipeline.io.data import sha256_of_file
+from ecg_pipeline.synth import REFERENCE_PAGE_SIZE, render_beat_image, render_twelve_lead_page
 
 GENERATOR = "ecg_pipeline.synth"
 MANIFEST_COLUMNS = ("file", "task", "class", "origin", "seed", "generator", "source", "licence", "original_file",
@@ -124,7 +121,7 @@ def jpeg_like(rgb: np.ndarray, original: Path) -> bytes:
 
 def correct_everywhere(data: bytes, task: str, class_id: str) -> bool:
     """Whether the gate accepts the image and every model of the task, and the verdict, name its class."""
-    from ecg_pipeline.inference import analyze
+    from ecg_pipeline.models.inference import analyze
 
     result = analyze(data, task=task)
     verdict = result.verdict()
@@ -134,9 +131,9 @@ def correct_everywhere(data: bytes, task: str, class_id: str) -> bool:
 
 def real_samples(out: Path, shared: Path, per_class: int = SAMPLES_PER_CLASS) -> list[dict]:
     """Pick, de-identify and write the real samples (see the module's docstring); their manifest rows."""
-    from ecg_pipeline.data import attach_split, list_labelled_images, read_split
-    from ecg_pipeline.pipeline import run_pipeline
-    from ecg_pipeline.privacy import blank_patient_fields
+    from ecg_pipeline.io.data import attach_split, list_labelled_images, read_split
+    from ecg_pipeline.io.privacy import blank_patient_fields
+    from ecg_pipeline.preprocess.pipeline import run_pipeline
 
     rows = []
     for task, folder in ((TWELVE_LEAD, "ecg-images"), (BEAT, "beat-images")):

@@ -6,12 +6,8 @@
 from __future__ import annotations
 
 import argparse
-import sys
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
-from ecg_pipeline.data import SPLIT_FRACTIONS, list_labelled_images, make_split, manifest_path  # noqa: E402
+from ecg_pipeline.io.data import SPLIT_FRACTIONS, list_labelled_images, make_split, manifest_path
 
 
 def main() -> None:

@@ -1,180 +1,24 @@
-"""Print the models' test-split results and robustness as Markdown tables, read from their cards (for the README).
+"""Print the models' results as Markdown tables, read from their cards; ``--write-readme`` also writes them into
+the README and ``docs/results.md``.
 
     python scripts/results_table.py [--write-readme]
-
-Nothing here is typed in: every figure comes from what scripts/evaluate.py stored in models/*.json, and a
-test checks that the README's table is this script's output.
 """
 
 from __future__ import annotations
 
-import re
-import sys
-from pathlib import Path
+import argparse
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
-from ecg_pipeline.cards import other_seed_cross_validations, read_card  # noqa: E402
-from ecg_pipeline.constants import MODEL_TITLES, TASK_SPECS, TASKS  # noqa: E402
-from ecg_pipeline.verdict import verdict_card_path  # noqa: E402
+from ecg_pipeline.results import results_block, write_readme
 
 
-def results_table(models_dir: str | Path | None = None) -> str:
-    """Task, model, accuracy, macro-F1, every class's recall, the weakest class and the training time."""
-    lines = ["| task | model | test images | accuracy | macro-F1 | cross-validated macro-F1 (train + validation) | "
-             "weakest class (F1, test images) | recall per class | training |",
-             "|---|---|---|---|---|---|---|---|---|"]
-    for task in TASKS:
-        spec = TASK_SPECS[task]
-        for kind in spec.model_kinds:
-            card = read_card(task, kind, models_dir) or {}
-            evaluation = card.get("evaluation")
-            if not evaluation:
-                lines.append(f"| {task} | {MODEL_TITLES[kind]} | not evaluated | | | | | | |")
-                continue
-            per_class = evaluation["per_class"]
-            weakest = min(per_class, key=lambda c: per_class[c]["f1"])
-            recalls = ", ".join(f"{spec.display_names[c]} {per_class[c]['recall']:.3f}" for c in spec.classes)
-            training = card.get("training", {})
-            runs = [*training.get("previous_runs", []), training]
-            epochs = sum(run.get("epochs_run") or 0 for run in runs)
-            seconds = sum(run.get("training_seconds") or 0 for run in runs)
-            cv = card.get("lead_weighting", {}).get("cross_validation")
-            recipe = card.get("recipe_cross_validation")
-            reseeded = other_seed_cross_validations(card)
-            measured = card.get("cross_validation")
-            cross_validated = "; ".join(
-                ([f"whole recipe, {recipe['folds']} folds: {recipe['macro_f1']:.3f}"
-                  + (f" (retrained with {reseeded})" if reseeded else "")] if recipe else [])
-                + ([f"lead weighting alone: {cv['macro_f1']:.3f} (mean of leads {cv['mean_of_leads_macro_f1']:.3f})"]
-                   if cv else [])
-                + ([f"{measured['folds']} folds x {measured['repeats']}: {measured['macro_f1']:.3f} "
-                    f"(± {measured['macro_f1_std']:.3f}); infarction F1 "
-                    f"{measured['per_class_f1']['myocardial_infarction']:.3f}"] if measured else [])) or "not run"
-            trained = (f"{len(training.get('settings_grid', []))} settings cross-validated, {seconds / 60:.0f} min"
-                       if measured else f"{epochs} epochs, {seconds / 60:.0f} min")
-            lines.append(
-                f"| {task} | {MODEL_TITLES[kind]} | {evaluation['n_images']} | {evaluation['accuracy']:.3f} | "
-                f"{evaluation['macro_f1']:.3f} | {cross_validated} | {spec.display_names[weakest]} "
-                f"({per_class[weakest]['f1']:.3f}, {per_class[weakest]['support']}) | {recalls} | {trained} |")
-    return "\n".join(lines)
-
-
-def verdict_table(models_dir: str | Path | None = None) -> str:
-    """Each task's headline verdict rule with its out-of-fold figures (``scripts/fit_verdict_rule.py``)."""
-    import json
-
-    lines = []
-    for task in TASKS:
-        path = verdict_card_path(task, models_dir)
-        if not path.exists():
-            continue
-        card = json.loads(path.read_text())
-        names = TASK_SPECS[task].display_names
-        if not lines:
-            lines = ["| task | verdict rule (candidates scored out of fold) | macro-F1 | F1 per class | "
-                     "test split macro-F1 |", "|---|---|---|---|---|"]
-        tested = card.get("evaluation")
-        for rule in card["candidates"]:
-            chosen = rule["models"] == card["rule"]["models"]
-            per_class = ", ".join(f"{names[c]} {v:.3f}" for c, v in rule["per_class_f1"].items())
-            test = f"{tested['macro_f1']:.3f} ({tested['n_images']} images)" if chosen and tested else ""
-            lines.append(f"| {task} | {rule['name']}{' (chosen)' if chosen else ''} | {rule['macro_f1']:.3f} | "
-                         f"{per_class} | {test} |")
-    return "\n".join(lines)
-
-
-def robustness_table(models_dir: str | Path | None = None, level: str = "moderate") -> str:
-    """Change in test macro-F1 of each model under each distortion at ``level``, for the tasks whose
-    cards hold a robustness table (``scripts/evaluate.py --robustness``)."""
-    lines = []
-    for task in TASKS:
-        cards = {kind: (read_card(task, kind, models_dir) or {}).get("robustness")
-                 for kind in TASK_SPECS[task].model_kinds}
-        cards = {kind: table for kind, table in cards.items() if table}
-        if not cards:
-            continue
-        kinds = list(cards)
-        steady = {k: cards[k].get("verdict_unchanged") for k in kinds}
-        headers = [f"{MODEL_TITLES[k]} macro-F1 change" for k in kinds]
-        headers += [f"{MODEL_TITLES[k]} verdicts unchanged" for k in kinds if steady[k]]
-        lines += [f"| {task}, {level} distortion | " + " | ".join(headers) + " |", "|---|" + "---|" * len(headers)]
-        first = cards[kinds[0]]["results"]
-        lines.append("| none (clean test images, macro-F1) | "
-                     + " | ".join([f"{cards[k]['results']['clean']:.3f}" for k in kinds]
-                                  + ["" for k in kinds if steady[k]]) + " |")
-        for distortion in (d for d in first if d != "clean"):
-            cells = [f"{cards[k]['results'][distortion][level] - cards[k]['results']['clean']:+.3f}" for k in kinds]
-            cells += [f"{steady[k][distortion][level]:.0%}" for k in kinds if steady[k]]
-            lines.append(f"| {distortion.replace('_', ' ')} | " + " | ".join(cells) + " |")
-    return "\n".join(lines)
-
-
-def results_block(models_dir: str | Path | None = None) -> str:
-    """The README's generated block: the results table, the verdict rules, then the robustness table."""
-    tables = [results_table(models_dir), verdict_table(models_dir), robustness_table(models_dir)]
-    return "\n\n".join(table for table in tables if table)
-
-
-def results_document(models_dir: str | Path | None = None) -> str:
-    """docs/results.md: how each figure is measured, with the figures themselves read from the cards."""
-    cnn = read_card("twelve_lead", "cnn", models_dir) or {}
-    crnn = read_card("twelve_lead", "crnn", models_dir) or {}
-    measured = (read_card("twelve_lead", "measurements", models_dir) or {}).get("cross_validation", {})
-    recipe = {name: card.get("recipe_cross_validation", {}) for name, card in (("CNN", cnn), ("CRNN", crnn))}
-    lines = [
-        "# Results, and how they are measured",
-        "",
-        "Generated by `scripts/results_table.py --write-readme` from the model cards; a test keeps this page and the",
-        "README equal to what the script prints. Nothing here is typed in.",
-        "",
-        "## What each figure is",
-        "",
-        "- **Test split**: `scripts/evaluate.py` scores each model once on the test split (20 % of the distinct",
-        "  images, by content hash) and writes accuracy, macro-F1, per-class precision, recall and F1, the confusion",
-        "  matrix, ROC AUC, calibration and latency into the card. With few infarctions in that split, one page moves",
-        "  macro-F1 by several points: the cross-validated figures are the steadier ones.",
-        "- **Whole-recipe cross-validation of the networks** (`scripts/cross_validate.py`): each fold's network is",
-        "  retrained from scratch on the other training and validation images and scored on its fold; every image",
-        "  is scored by a network that never saw it. Folds train on two thirds of the images, so it leans low.",
-        "- **Lead weighting alone** (`scripts/fit_lead_weighting.py`): the shipped network fixed, its lead weighting",
-        "  cross-validated over the same images the network learnt from, so it leans high.",
-        "- **Measurement model** (`scripts/train.py --model measurements`): 5-fold stratified cross-validation",
-        "  repeated 5 times over the training and validation pages, for each of the settings in its grid; the best",
-        "  setting is the one shipped, so its figure is the best of a small grid.",
-        "- **Verdict rules** (`scripts/fit_verdict_rule.py`): every set of models averaged, scored on out-of-fold",
-        "  probabilities of the training and validation pages: the measurement model's averaged over its repeats,",
-        "  the networks' from their whole-recipe folds, mean of the leads.",
-        "- **Robustness** (`scripts/evaluate.py --robustness`): the test pages under ten distortions at three levels;",
-        "  \"verdicts unchanged\" is the share of pages whose verdict the distortion left as it was.",
-        "",
-        "## What the figures say",
-        "",
-    ]
-    if recipe["CNN"] and recipe["CRNN"] and measured:
-        lines += [
-            f"- The networks' whole recipes cross-validate at {recipe['CNN']['macro_f1']:.3f} (CNN) and "
-            f"{recipe['CRNN']['macro_f1']:.3f} (CRNN) macro-F1, with infarction F1",
-            f"  {recipe['CNN']['per_class_f1']['myocardial_infarction']:.3f} and "
-            f"{recipe['CRNN']['per_class_f1']['myocardial_infarction']:.3f}: with few infarction pages to learn from,",
-            "  a network that reads pixels does not learn what separates the infarction classes.",
-            f"- The measurement model cross-validates at {measured['macro_f1']:.3f} macro-F1 (infarction F1",
-            f"  {measured['per_class_f1']['myocardial_infarction']:.3f}): ST, Q and T values and the rhythm carry",
-            "  what the pixels did not.",
-        ]
-    lines += ["", "## Tables", "", results_block(models_dir), ""]
-    return "\n".join(lines)
-
-
-def write_readme(readme: Path) -> None:
-    """Replace the block between the README's results markers with the current tables."""
-    text = readme.read_text()
-    block = f"<!-- results:start -->\n{results_block()}\n<!-- results:end -->"
-    readme.write_text(re.sub(r"<!-- results:start -->.*?<!-- results:end -->", lambda _: block, text, flags=re.S))
-    (readme.parent / "docs" / "results.md").write_text(results_document())
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--write-readme", action="store_true", help="write README.md and docs/results.md")
+    args = parser.parse_args(argv)
+    if args.write_readme:
+        write_readme()
+    print(results_block())
 
 
 if __name__ == "__main__":
-    if "--write-readme" in sys.argv[1:]:
-        write_readme(Path(__file__).resolve().parent.parent / "README.md")
-    print(results_block())
+    main()

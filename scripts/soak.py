@@ -8,12 +8,9 @@ from __future__ import annotations
 import argparse
 import sys
 import time
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-
-import ecg_pipeline.tf_quiet  # noqa: E402,F401
+import ecg_pipeline.tf_quiet  # noqa: F401
+from ecg_pipeline.io import PROJECT_ROOT as ROOT
 
 
 def rss_mb() -> float:
@@ -33,7 +30,7 @@ def main() -> None:
 
     import pandas as pd
 
-    from ecg_pipeline.inference import analyze
+    from ecg_pipeline.models.inference import analyze
 
     samples = ROOT / "data" / "samples"
     manifest = pd.read_csv(samples / "manifest.csv")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ecg_pipeline.aggregation import (
+from ecg_pipeline.models.aggregation import (
     LeadWeighting,
     aggregate_probabilities,
     cross_validated_predictions,

@@ -44,7 +44,7 @@ def empty_models(tmp_path_factory) -> Path:
 def random_measurement_model(classes: list[str], rng: np.random.Generator):
     """A measurement model fitted to random numbers: it runs, and knows nothing."""
     from ecg_pipeline.measure import feature_names
-    from ecg_pipeline.measurement_model import classifier
+    from ecg_pipeline.models.measurement_model import classifier
 
     features = rng.normal(size=(40, len(feature_names())))
     return classifier(C=1.0, max_leaf_nodes=3).fit(features, np.arange(40) % len(classes))
@@ -54,13 +54,13 @@ def random_measurement_model(classes: list[str], rng: np.random.Generator):
 def untrained_models(tmp_path_factory) -> Path:
     """CNN and CRNN for both tasks with random weights (no training), and cards in the evaluate.py format."""
     import ecg_pipeline.tf_quiet  # noqa: F401
-    from ecg_pipeline.architectures import BUILDERS
-    from ecg_pipeline.cards import model_path, write_card
     from ecg_pipeline.constants import MEASUREMENT_KIND, TASK_SPECS, TWELVE_LEAD
-    from ecg_pipeline.data import sha256_of_file
-    from ecg_pipeline.evaluation import classification_metrics
+    from ecg_pipeline.io.cards import SCHEMA_VERSION, ModelCard, model_path, save_trained_card
+    from ecg_pipeline.io.data import sha256_of_file
     from ecg_pipeline.measure import feature_names
-    from ecg_pipeline.measurement_model import save_classifier
+    from ecg_pipeline.models.architectures import BUILDERS
+    from ecg_pipeline.models.evaluation import classification_metrics
+    from ecg_pipeline.models.measurement_model import save_classifier
 
     folder = tmp_path_factory.mktemp("untrained_models")
     rng = np.random.default_rng(0)
@@ -71,11 +71,12 @@ def untrained_models(tmp_path_factory) -> Path:
             if kind == MEASUREMENT_KIND:
                 model = random_measurement_model(classes, rng)
                 save_classifier(model, path)
-                write_card({"task": task, "model": kind, "classes": classes, "features": feature_names(),
-                            "sha256": sha256_of_file(path), "file_size_bytes": path.stat().st_size,
-                            "cross_validation": {"macro_f1": 0.5, "macro_f1_std": 0.01, "folds": 5, "repeats": 5,
-                                                 "per_class_f1": dict.fromkeys(classes, 0.5)},
-                            "training": {"settings_grid": [{}], "training_seconds": 1.0}}, task, kind, folder)
+                save_trained_card(ModelCard(
+                    task=task, model=kind, classes=classes, features=feature_names(), preprocessing={"sigma": 1.0},
+                    sha256="", file_size_bytes=0, versions={}, trained_at="2026-01-01T00:00:00+00:00",
+                    cross_validation={"macro_f1": 0.5, "macro_f1_std": 0.01, "folds": 5, "repeats": 5,
+                                      "per_class_f1": dict.fromkeys(classes, 0.5)},
+                    training={"settings_grid": [{}], "training_seconds": 1.0}), folder)
                 continue
             model = BUILDERS[kind](spec.input_shape, len(spec.leads), len(classes))
             model.save(path)
@@ -86,9 +87,10 @@ def untrained_models(tmp_path_factory) -> Path:
             evaluation.update(split="test", median_latency_ms=10.0)
             history = {"loss": [1.2, 0.9], "val_loss": [1.3, 1.0], "accuracy": [0.4, 0.6],
                        "val_accuracy": [0.4, 0.5], "val_image_macro_f1": [0.3, 0.4]}
-            write_card({
+            save_trained_card(ModelCard.from_dict({
+                "schema_version": SCHEMA_VERSION, "preprocessing": {"sigma": 1.0}, "versions": {},
                 "task": task, "model": kind, "classes": classes, "input_shape": list(spec.input_shape),
-                "sha256": sha256_of_file(path), "file_size_bytes": path.stat().st_size,
+                "sha256": "", "file_size_bytes": 0,
                 "parameters": int(model.count_params()), "evaluation": evaluation,
                 "training": {"history": history, "training_seconds": 1.0, "epochs_run": 2,
                              "fit_on": ["train", "validation"] if (task, kind) == (TWELVE_LEAD, "cnn") else ["train"]},
@@ -104,7 +106,7 @@ def untrained_models(tmp_path_factory) -> Path:
                     "cross_validation": {"folds": 5, "repeats": 3, "macro_f1": 0.61, "mean_of_leads_macro_f1": 0.52},
                     "coef": rng.normal(0, 0.3, (len(classes), len(spec.leads) * len(classes))).tolist(),
                     "intercept": [0.0] * len(classes)}} if len(spec.leads) > 1 else {}),
-            }, task, kind, folder)
+            }), folder)
     return folder
 
 
@@ -329,7 +331,7 @@ def test_about_lists_classes_sources_and_the_warning(no_models):
 
 
 def _trained_models_present() -> bool:
-    from ecg_pipeline.cards import file_matches_card
+    from ecg_pipeline.io.cards import file_matches_card
 
     return all(file_matches_card("twelve_lead", kind) for kind in ("cnn", "crnn"))
 
@@ -348,8 +350,8 @@ def test_analyze_with_the_trained_models(monkeypatch):
 def test_waiting_for_an_upload_loads_the_models_first(models, request, monkeypatch):
     import streamlit as st
 
-    from ecg_pipeline import inference
     from ecg_pipeline.constants import TASK_SPECS, TASKS
+    from ecg_pipeline.models import inference
 
     request.getfixturevalue(models)
     st.cache_resource.clear()  # models loaded by earlier tests would hide whether this page loads them
@@ -383,9 +385,9 @@ def _lead_stages_of_the_sample_at(width: int) -> None:
     from pathlib import Path
 
     from dashboard import widgets
-    from ecg_pipeline.distortions import rescale
-    from ecg_pipeline.loading import load_image
-    from ecg_pipeline.pipeline import run_pipeline
+    from ecg_pipeline.io.loading import load_image
+    from ecg_pipeline.preprocess.distortions import rescale
+    from ecg_pipeline.preprocess.pipeline import run_pipeline
 
     sample = load_image(Path("data/samples/twelve_lead_history_of_mi_1.jpg").resolve())
     widgets.show_lead_stages(run_pipeline(rescale(sample, width / sample.shape[1]), sigma=1.0))

@@ -5,7 +5,7 @@ import pytest
 
 from ecg_pipeline import run_pipeline
 from ecg_pipeline.constants import LEAD_SECONDS, RHYTHM_SECONDS
-from ecg_pipeline.digitize import digitize_lead, digitize_page, px_per_mm_from_column, trace_rows
+from ecg_pipeline.preprocess.digitize import digitize_lead, digitize_page, px_per_mm_from_column, trace_rows
 from ecg_pipeline.synth import render_twelve_lead_page, simulate_twelve_lead
 
 

@@ -6,9 +6,8 @@ from .conftest import ROOT
 
 
 def test_readme_results_and_robustness_tables_are_generated_from_the_cards():
-    import runpy
+    from ecg_pipeline.results import results_block
 
-    results_block = runpy.run_path(str(ROOT / "scripts" / "results_table.py"))["results_block"]
     readme = (ROOT / "README.md").read_text()
     block = re.search(r"<!-- results:start -->\n(.*?)\n<!-- results:end -->", readme, re.S)
     assert block, "README lacks the results block"
@@ -16,8 +15,7 @@ def test_readme_results_and_robustness_tables_are_generated_from_the_cards():
 
 
 def test_the_results_page_is_generated_from_the_cards():
-    import runpy
+    from ecg_pipeline.results import results_document
 
-    results_document = runpy.run_path(str(ROOT / "scripts" / "results_table.py"))["results_document"]
     page = (ROOT / "docs" / "results.md").read_text()
     assert page == results_document(), "run scripts/results_table.py --write-readme"

@@ -10,12 +10,12 @@ import pandas as pd
 import pytest
 from PIL import Image
 
-from ecg_pipeline.distortions import distort
 from ecg_pipeline.gate import MISPLACED_COLUMNS, evidence_of, refusals, twelve_lead_evidence
-from ecg_pipeline.inference import analyze
-from ecg_pipeline.loading import load_image
+from ecg_pipeline.io.loading import load_image
 from ecg_pipeline.measure import measure_page
-from ecg_pipeline.pipeline import run_pipeline
+from ecg_pipeline.models.inference import analyze
+from ecg_pipeline.preprocess.distortions import distort
+from ecg_pipeline.preprocess.pipeline import run_pipeline
 from ecg_pipeline.synth.non_ecg import non_ecg_corpus
 
 from .conftest import SAMPLES, SHARED_DATA
@@ -104,7 +104,7 @@ def test_the_command_line_writes_not_an_ecg_rows_and_fails(tmp_path):
 @pytest.mark.shared
 @pytest.mark.slow
 def test_no_shared_printout_and_few_shared_beats_are_refused():
-    from ecg_pipeline.data import find_images
+    from ecg_pipeline.io.data import find_images
 
     if not (SHARED_DATA / "ecg-images").exists():
         pytest.skip("../shared/data is not here")

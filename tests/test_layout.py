@@ -6,11 +6,11 @@ import cv2
 import numpy as np
 import pytest
 
-from ecg_pipeline.constants import LEAD_NAMES
-from ecg_pipeline.distortions import rotate
-from ecg_pipeline.layout import detect_layout, estimate_rotation
-from ecg_pipeline.pipeline import run_pipeline
-from ecg_pipeline.stages import to_grayscale
+from ecg_pipeline.constants import LEAD_NAMES, REFERENCE_PRINTER, TWELVE_LEAD
+from ecg_pipeline.preprocess.distortions import rotate
+from ecg_pipeline.preprocess.layout import detect_layout, estimate_rotation
+from ecg_pipeline.preprocess.pipeline import run_pipeline
+from ecg_pipeline.preprocess.stages import to_grayscale
 
 from .conftest import SHARED_DATA
 
@@ -76,25 +76,8 @@ def test_pipeline_on_samples_at_any_size_finds_the_layout(sample_manifest):
 
 
 # --- The real printouts --------------------------------------------------------------------------------------
-#: Where the shared data's printer puts each lead on its 2213 x 1572 page: row baselines, row pitch, and the
-#: column edges (the three separator bars and the 2.5 s spacing either side), measured once on one page.
-PRINTER_BASELINES = {0: 463, 1: 764, 2: 1064, 3: 1364}
-PRINTER_PITCH = 301
-PRINTER_COLUMN_EDGES = [152, 644, 1136, 1627, 2118]
-PRINTER_ROW_OF = {"I": 0, "aVR": 0, "V1": 0, "V4": 0, "II": 1, "aVL": 1, "V2": 1, "V5": 1,
-                  "III": 2, "aVF": 2, "V3": 2, "V6": 2, "rhythm": 3}
-PRINTER_COLUMN_OF = {"I": 0, "II": 0, "III": 0, "aVR": 1, "aVL": 1, "aVF": 1, "V1": 2, "V2": 2, "V3": 2,
-                     "V4": 3, "V5": 3, "V6": 3}
-
-
 def printer_area(name: str) -> tuple[float, float, float, float]:
-    baseline = PRINTER_BASELINES[PRINTER_ROW_OF[name]]
-    if name == "rhythm":
-        left, right = PRINTER_COLUMN_EDGES[0], PRINTER_COLUMN_EDGES[-1]
-    else:
-        column = PRINTER_COLUMN_OF[name]
-        left, right = PRINTER_COLUMN_EDGES[column], PRINTER_COLUMN_EDGES[column + 1]
-    return baseline - PRINTER_PITCH / 2, baseline + PRINTER_PITCH / 2, left, right
+    return REFERENCE_PRINTER.lead_area(name)
 
 
 REAL_PRINTOUTS = sorted((SHARED_DATA / "ecg-images").glob("*/*.jpg")) if (SHARED_DATA / "ecg-images").is_dir() else []
@@ -104,7 +87,7 @@ REAL_PRINTOUTS = sorted((SHARED_DATA / "ecg-images").glob("*/*.jpg")) if (SHARED
 @pytest.mark.slow
 @pytest.mark.skipif(not REAL_PRINTOUTS, reason=f"the real printouts are not at {SHARED_DATA / 'ecg-images'}")
 def test_every_real_printout_is_split_right_at_full_and_60_percent_size():
-    from ecg_pipeline.loading import load_image
+    from ecg_pipeline.io.loading import load_image
 
     failures = []
     for path in REAL_PRINTOUTS:
@@ -118,5 +101,7 @@ def test_every_real_printout_is_split_right_at_full_and_60_percent_size():
                 top, bottom, left, right = printer_area(name)
                 if not (top <= y / scale <= bottom and left <= x / scale <= right):
                     failures.append((Path(path).name, scale, name))
-    assert len(REAL_PRINTOUTS) == 343
+    from ecg_pipeline.io.data import read_split
+
+    assert len(REAL_PRINTOUTS) == len(read_split(TWELVE_LEAD))  # every page of the split was read
     assert not failures, failures[:10]

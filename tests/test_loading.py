@@ -9,7 +9,7 @@ import pytest
 from PIL import Image
 
 from ecg_pipeline.errors import ImageTooLargeError, ImageTooSmallError, InvalidImageError
-from ecg_pipeline.loading import load_image
+from ecg_pipeline.io.loading import load_image
 
 
 def encode(image: Image.Image, fmt: str, **kwargs) -> bytes:
@@ -103,7 +103,7 @@ def test_tiny_image():
 
 
 def test_file_size_limit(tmp_path, monkeypatch):
-    import ecg_pipeline.loading as loading
+    import ecg_pipeline.io.loading as loading
 
     monkeypatch.setattr(loading, "MAX_FILE_BYTES", 100)
     with pytest.raises(ImageTooLargeError, match="MB"):

@@ -6,9 +6,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from ecg_pipeline.footer import read_printed_rates
+from ecg_pipeline.io.footer import read_printed_rates
 from ecg_pipeline.measure import MEASURED_LEADS, feature_names, measure_page
-from ecg_pipeline.pipeline import run_pipeline
+from ecg_pipeline.preprocess.pipeline import run_pipeline
 from ecg_pipeline.synth import TWELVE_LEADS, Wave, beat_schedule, render_twelve_lead_page
 from ecg_pipeline.synth.non_ecg import non_ecg_corpus
 
@@ -124,8 +124,8 @@ def test_measured_rate_matches_the_printed_rate_on_the_real_samples():
 @pytest.mark.shared
 @pytest.mark.slow
 def test_measured_rate_matches_the_printed_rate_on_95_percent_of_the_shared_printouts():
-    from ecg_pipeline.data import list_labelled_images
-    from ecg_pipeline.footer import heart_rate_agreement
+    from ecg_pipeline.io.data import list_labelled_images
+    from ecg_pipeline.io.footer import heart_rate_agreement
 
     folder = SHARED_DATA / "ecg-images"
     if not folder.exists():
@@ -175,8 +175,8 @@ def test_page_extremes_skip_leads_whose_value_is_missing():
 
 @pytest.mark.parametrize("change", ["rotated 3 degrees", "scanned at 60 %", "scanned at half size"])
 def test_a_tilted_or_smaller_real_printout_keeps_its_heart_rate(change):
-    from ecg_pipeline.distortions import rescale, rotate
-    from ecg_pipeline.loading import load_image
+    from ecg_pipeline.io.loading import load_image
+    from ecg_pipeline.preprocess.distortions import rescale, rotate
 
     changes = {"rotated 3 degrees": lambda image: rotate(image, 3.0),
                "scanned at 60 %": lambda image: rescale(image, 0.6),

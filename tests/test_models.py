@@ -9,13 +9,13 @@ import pytest
 
 import ecg_pipeline.tf_quiet  # noqa: F401
 from ecg_pipeline import analyze
-from ecg_pipeline.aggregation import AGGREGATION_METHOD, WEIGHTED_AGGREGATION_METHOD, LeadWeighting
-from ecg_pipeline.architectures import BUILDERS, GRADCAM_LAYER
-from ecg_pipeline.cards import card_path, model_path, read_card, write_card
 from ecg_pipeline.constants import BEAT, MEASUREMENT_KIND, NETWORK_KINDS, TASK_SPECS, TASKS, TWELVE_LEAD
-from ecg_pipeline.data import sha256_of_file
 from ecg_pipeline.errors import ModelUnavailableError
-from ecg_pipeline.inference import load_model
+from ecg_pipeline.io.cards import card_path, model_path, read_card, write_lead_weighting
+from ecg_pipeline.io.data import sha256_of_file
+from ecg_pipeline.models.aggregation import AGGREGATION_METHOD, WEIGHTED_AGGREGATION_METHOD, LeadWeighting
+from ecg_pipeline.models.architectures import BUILDERS, GRADCAM_LAYER
+from ecg_pipeline.models.inference import load_model
 
 from .conftest import ROOT, sample_path
 
@@ -44,20 +44,20 @@ def test_shipped_model_matches_its_card(task, kind):
     card = read_card(task, kind)
     assert path.exists() and card is not None, f"{path} and its card are shipped"
     assert path.stat().st_size < 10 * 1024 * 1024
-    assert card["sha256"] == sha256_of_file(path)
-    assert card["classes"] == list(TASK_SPECS[task].classes)
-    evaluation = card["evaluation"]
+    assert card.sha256 == sha256_of_file(path)
+    assert card.classes == list(TASK_SPECS[task].classes)
+    evaluation = card.evaluation
     assert set(evaluation["per_class"]) == set(TASK_SPECS[task].classes)
     assert np.asarray(evaluation["confusion_matrix"]).sum() == evaluation["n_images"]
     loaded = load_model(task, kind)
     if kind == MEASUREMENT_KIND:
         from ecg_pipeline.measure import feature_names
 
-        assert card["features"] == feature_names()  # the model reads the measurements the library computes
-        assert loaded.model.n_features_in_ == len(card["features"])
+        assert card.features == feature_names()  # the model reads the measurements the library computes
+        assert loaded.model.n_features_in_ == len(card.features)
     else:
-        assert card["training"]["history"]["loss"]
-        assert loaded.model.count_params() == card["parameters"]
+        assert card.training["history"]["loss"]
+        assert loaded.model.count_params() == card.parameters
 
 
 def test_analyze_twelve_lead_sample(sample_manifest):
@@ -70,8 +70,8 @@ def test_analyze_twelve_lead_sample(sample_manifest):
     assert np.allclose(result.aggregate[classes].sum(axis=1), 1.0)
     for kind in NETWORK_KINDS:  # the aggregate is the card's lead weighting of this model's lead probabilities
         card = read_card(TWELVE_LEAD, kind)
-        assert card["lead_weighting"]["model_sha256"] == card["sha256"]
-        weighting = LeadWeighting.from_dict(card["lead_weighting"])
+        assert card.lead_weighting["model_sha256"] == card.sha256
+        weighting = LeadWeighting.from_dict(card.lead_weighting)
         assert np.allclose(weighting.probabilities(result.lead_probabilities(kind)),
                            result.aggregate.loc[kind, classes])
         contributions = result.lead_contributions.query("model == @kind").set_index("lead")[classes]
@@ -116,9 +116,8 @@ def test_a_lead_weighting_left_from_another_model_file_is_not_used(tmp_path, sam
         shutil.copy(path, tmp_path / path.name)
     before = analyze(sample_path(sample_manifest, TWELVE_LEAD), models=("cnn",), models_dir=tmp_path)
     assert before.aggregation == WEIGHTED_AGGREGATION_METHOD
-    card = read_card(TWELVE_LEAD, "cnn", tmp_path)
-    card["lead_weighting"]["model_sha256"] = "0" * 64
-    write_card(card, TWELVE_LEAD, "cnn", tmp_path)  # the running process notices the changed card
+    weighting = {**read_card(TWELVE_LEAD, "cnn", tmp_path).lead_weighting, "model_sha256": "0" * 64}
+    write_lead_weighting(TWELVE_LEAD, "cnn", weighting, tmp_path)  # the running process notices the changed card
     result = analyze(sample_path(sample_manifest, TWELVE_LEAD), models=("cnn",), models_dir=tmp_path)
     assert result.aggregation == AGGREGATION_METHOD
     assert np.allclose(result.lead_probabilities("cnn").mean(axis=0),
@@ -138,27 +137,59 @@ def test_corrupted_model_file_is_caught_by_its_card(tmp_path, sample_manifest):
     assert "cnn" in result.model_errors and result.aggregate.empty
 
 
-def test_gradcam_highlights_something_for_each_lead(sample_manifest):
-    from ecg_pipeline.gradcam import gradcam_heatmaps
+@pytest.mark.parametrize("kind", NETWORK_KINDS)
+@pytest.mark.parametrize("kept", ["left", "right"])
+def test_gradcam_heat_lies_on_the_half_of_each_lead_that_holds_the_trace(sample_manifest, kind, kept):
+    result = analyze(sample_path(sample_manifest, TWELVE_LEAD, "myocardial_infarction"), models=())
+    inputs = result.pipeline.model_inputs.astype(np.float32)
+    half = inputs.shape[2] // 2
+    if kept == "left":
+        inputs[:, :, half:] = 0
+    else:
+        inputs[:, :, :half] = 0
+    model = load_model(TWELVE_LEAD, kind)
+    heat = model.gradcam(inputs, int(model.aggregate(model.predict(inputs)).argmax()))
+    assert heat.shape == inputs.shape
+    left, right = heat[:, :, :half].sum(axis=(1, 2)), heat[:, :, half:].sum(axis=(1, 2))
+    on_trace = (left > right) if kept == "left" else (right > left)
+    assert on_trace.mean() >= 0.6  # a map of zeros, or one blind to the input, puts no lead's heat on the trace
 
-    result = analyze(sample_path(sample_manifest, TWELVE_LEAD, "myocardial_infarction"), models=("cnn",))
-    heat = gradcam_heatmaps(load_model(TWELVE_LEAD, "cnn"), result.pipeline.model_inputs, 0)
-    assert heat.shape == result.pipeline.model_inputs.shape
-    assert heat.min() >= 0 and heat.max() <= 1.0 + 1e-6
+
+@pytest.mark.parametrize("change, message", [
+    (lambda card: card.pop("schema_version"), "no schema version"),
+    (lambda card: card.update(schema_version=0), "schema version 0"),
+    (lambda card: card.pop("sha256"), "missing sha256"),
+    (lambda card: card.update(accuracy=1.0), "unknown accuracy"),
+])
+def test_a_card_of_another_schema_or_with_missing_fields_is_refused_with_how_to_regenerate_it(tmp_path, change,
+                                                                                               message):
+    for path in (model_path(TWELVE_LEAD, "cnn"), card_path(TWELVE_LEAD, "cnn")):
+        shutil.copy(path, tmp_path / path.name)
+    data = json.loads(card_path(TWELVE_LEAD, "cnn", tmp_path).read_text())
+    change(data)
+    card_path(TWELVE_LEAD, "cnn", tmp_path).write_text(json.dumps(data))
+    with pytest.raises(ModelUnavailableError, match=message) as refused:
+        load_model(TWELVE_LEAD, "cnn", models_dir=tmp_path)
+    assert "scripts/train.py --task twelve_lead --model cnn" in str(refused.value)
 
 
-def test_cards_are_json_with_metrics_computed_not_typed(tmp_path):
-    for task, kind in SHIPPED:
-        card = json.loads(card_path(task, kind).read_text())
-        cm = np.array(card["evaluation"]["confusion_matrix"])
-        assert cm.sum() == card["evaluation"]["n_images"]
-        assert card["evaluation"]["accuracy"] == pytest.approx(np.trace(cm) / cm.sum())
+def test_only_training_writes_the_hash_so_no_other_writer_blesses_a_replaced_file(tmp_path):
+    from ecg_pipeline.io.cards import write_evaluation
+
+    for path in (model_path(TWELVE_LEAD, "cnn"), card_path(TWELVE_LEAD, "cnn")):
+        shutil.copy(path, tmp_path / path.name)
+    before = card_path(TWELVE_LEAD, "cnn", tmp_path).read_text()
+    replaced = model_path(TWELVE_LEAD, "cnn", tmp_path)
+    replaced.write_bytes(model_path(TWELVE_LEAD, "crnn").read_bytes())
+    with pytest.raises(ModelUnavailableError, match="does not match the SHA-256"):
+        write_evaluation(TWELVE_LEAD, "cnn", {"accuracy": 1.0}, tmp_path)
+    assert card_path(TWELVE_LEAD, "cnn", tmp_path).read_text() == before
 
 
 def test_augmentation_keeps_time_and_polarity_and_the_value_range():
     import tensorflow as tf
 
-    from ecg_pipeline.training import augment_leads
+    from ecg_pipeline.models.training import augment_leads
 
     height, width = TASK_SPECS[TWELVE_LEAD].input_shape
     images = np.zeros((64, height, width, 1), np.float32)
@@ -175,7 +206,7 @@ def test_augmentation_keeps_time_and_polarity_and_the_value_range():
 
 
 def test_final_fit_runs_every_epoch_without_validation_and_halves_the_learning_rate():
-    from ecg_pipeline.training import train_model
+    from ecg_pipeline.models.training import train_model
 
     spec = TASK_SPECS[TWELVE_LEAD]
     rng = np.random.default_rng(0)
@@ -191,11 +222,9 @@ def test_final_fit_runs_every_epoch_without_validation_and_halves_the_learning_r
 
 
 def test_recipe_cross_validation_scores_every_image_once_with_a_model_that_never_saw_it(monkeypatch):
-    import runpy
+    from ecg_pipeline.models import training
+    from ecg_pipeline.models.cross_validation import out_of_fold_probabilities as out_of_fold
 
-    from ecg_pipeline import training
-
-    out_of_fold = runpy.run_path(str(ROOT / "scripts" / "cross_validate.py"))["out_of_fold_probabilities"]
     trained_on = []
     real_train_model = training.train_model
 
@@ -224,31 +253,29 @@ def test_recipe_cross_validation_scores_every_image_once_with_a_model_that_never
     np.testing.assert_allclose(leads.mean(axis=1), mean, atol=1e-6)  # the leads the fold's network scored
 
 
+def stub_network_card(folder, **sections) -> None:
+    """A stub CNN file in ``folder`` and its card, as training writes them."""
+    from ecg_pipeline.io.cards import ModelCard, save_trained_card
+
+    model_path(TWELVE_LEAD, "cnn", folder).write_bytes(b"stub network")
+    spec = TASK_SPECS[TWELVE_LEAD]
+    save_trained_card(ModelCard(task=TWELVE_LEAD, model="cnn", classes=list(spec.classes), preprocessing={},
+                                training={"epochs_run": 1, "batch_size": 4, "seed": 0}, sha256="", file_size_bytes=0,
+                                versions={}, trained_at="", **sections), folder)
+
+
 @pytest.fixture
 def stubbed_cross_validation(monkeypatch, tmp_path):
-    """``scripts/cross_validate.py``'s ``main`` on 12 stub images with a stub fold network that is always right:
+    """``recipe_cross_validation`` on 12 stub images with a stub fold network that is always right:
     (run with these arguments, the (held-out indices, settings) of each fold it trained)."""
-    import runpy
-    import sys
+    from ecg_pipeline.models import cross_validation
 
-    import pandas as pd
-
-    from ecg_pipeline import cards
-
-    main = runpy.run_path(str(ROOT / "scripts" / "cross_validate.py"))["main"]
-    monkeypatch.setattr(cards, "MODELS_DIR", tmp_path)
     spec = TASK_SPECS[TWELVE_LEAD]
     n_images = 12
     labels = np.arange(n_images) % len(spec.classes)
-    images = pd.DataFrame({"path": [f"{i}.png" for i in range(n_images)], "sha256": [f"{i:064d}" for i in
-                           range(n_images)], "class_id": [spec.classes[label] for label in labels], "split": "train"})
+    sha256 = np.array([f"{i:064d}" for i in range(n_images)])
     inputs = np.zeros((n_images, len(spec.leads), 2, 2), dtype=np.uint8)
-    write_card({"sha256": "f" * 64, "lead_weighting": {"strength": 0.1},
-                "training": {"epochs_run": 1, "batch_size": 4, "seed": 0}}, TWELVE_LEAD, "cnn")
-    for name, stub in {"list_labelled_images": lambda *args: images, "read_split": lambda task: None,
-                       "attach_split": lambda frame, split: frame,
-                       "dataset_inputs": lambda *args: (inputs, labels)}.items():
-        monkeypatch.setitem(main.__globals__, name, stub)
+    stub_network_card(tmp_path, lead_weighting={"strength": 0.1})
     trained = []
 
     def right_answers(kind, inputs, labels, settings, strength, fit, held):
@@ -256,84 +283,85 @@ def stubbed_cross_validation(monkeypatch, tmp_path):
         probabilities = np.eye(len(spec.classes))[labels[held]]
         return probabilities, probabilities, np.repeat(probabilities[:, None], len(spec.leads), axis=1)
 
-    monkeypatch.setitem(main.__globals__, "fold_probabilities", right_answers)
+    monkeypatch.setattr(cross_validation, "fold_probabilities", right_answers)
 
-    def run(*arguments: str):
-        monkeypatch.setattr(sys, "argv", ["cross_validate.py", "--model", "cnn", "--data", ".", *arguments,
-                                          "--cache", str(tmp_path / "cache")])
-        main()
-        return trained
+    def run(seed=None, only=None):
+        card = read_card(TWELVE_LEAD, "cnn", tmp_path)
+        result = cross_validation.recipe_cross_validation(card, sha256, inputs, labels, 3, tmp_path / "cache", seed,
+                                                          only, tmp_path, report=lambda line: None)
+        return trained, result
 
-    return run
+    return run, tmp_path
 
 
-def test_recipe_cross_validation_can_run_one_fold_now_and_the_rest_later(stubbed_cross_validation, capsys):
-    from ecg_pipeline import cards
+def test_recipe_cross_validation_can_run_one_fold_now_and_the_rest_later(stubbed_cross_validation):
+    from ecg_pipeline.io import cards
 
+    run, folder = stubbed_cross_validation
     spec = TASK_SPECS[TWELVE_LEAD]
-    trained = stubbed_cross_validation("--fold", "2")
-    assert len(trained) == 1
-    assert "recipe_cross_validation" not in read_card(TWELVE_LEAD, "cnn")  # two folds still to run
-    assert "--fold 1 --fold 3" in capsys.readouterr().out
+    trained, missing = run(only=[2])
+    assert len(trained) == 1 and missing == [1, 3]
+    assert read_card(TWELVE_LEAD, "cnn", folder).recipe_cross_validation is None  # two folds still to run
 
-    trained = stubbed_cross_validation()
+    trained, result = run()
     assert len(trained) == 3  # fold 2 was not trained again
     assert sorted(index for held, _ in trained for index in held) == list(range(12))
-    result = read_card(TWELVE_LEAD, "cnn")["recipe_cross_validation"]
+    assert read_card(TWELVE_LEAD, "cnn", folder).recipe_cross_validation == result
     assert result["folds"] == 3 and result["images"] == 12 and result["macro_f1"] == 1.0
-    with np.load(cards.out_of_fold_path(TWELVE_LEAD, "cnn")) as saved:
+    with np.load(cards.out_of_fold_path(TWELVE_LEAD, "cnn", folder)) as saved:
         assert saved["lead_probabilities"].shape == (12, len(spec.leads), len(spec.classes))
 
 
 def test_recipe_cross_validation_with_another_seed_is_stored_apart(stubbed_cross_validation):
-    from ecg_pipeline import cards
+    from ecg_pipeline.io import cards
 
-    trained = stubbed_cross_validation("--seed", "7")
+    run, folder = stubbed_cross_validation
+    trained, _ = run(seed=7)
     assert len(trained) == 3 and all(settings["seed"] == 7 for _, settings in trained)
-    card = read_card(TWELVE_LEAD, "cnn")
-    assert "recipe_cross_validation" not in card  # the shipped seed's figure is not replaced by another draw
-    assert card["recipe_cross_validation_other_seeds"]["7"]["macro_f1"] == 1.0
-    assert not cards.out_of_fold_path(TWELVE_LEAD, "cnn").exists()  # stacking keeps the shipped seed's folds
-    trained = stubbed_cross_validation()  # the shipped seed: new folds, not the seed-7 ones
+    card = read_card(TWELVE_LEAD, "cnn", folder)
+    assert card.recipe_cross_validation is None  # the shipped seed's figure is not replaced by another draw
+    assert card.recipe_cross_validation_other_seeds["7"]["macro_f1"] == 1.0
+    assert not cards.out_of_fold_path(TWELVE_LEAD, "cnn", folder).exists()  # stacking keeps the shipped seed's folds
+    trained, _ = run()  # the shipped seed: new folds, not the seed-7 ones
     assert len(trained) == 6 and all(settings["seed"] == 0 for _, settings in trained[3:])
-    assert read_card(TWELVE_LEAD, "cnn")["recipe_cross_validation"]["settings"]["seed"] == 0
+    assert read_card(TWELVE_LEAD, "cnn", folder).recipe_cross_validation["settings"]["seed"] == 0
 
 
-def test_lead_weighting_refuses_out_of_fold_probabilities_of_other_images(monkeypatch, tmp_path):
-    import runpy
+def test_recipe_cross_validation_refuses_a_file_that_does_not_match_its_card(stubbed_cross_validation):
+    run, folder = stubbed_cross_validation
+    model_path(TWELVE_LEAD, "cnn", folder).write_bytes(b"another network")
+    with pytest.raises(ModelUnavailableError, match="does not match the SHA-256"):
+        run()
 
-    from ecg_pipeline import cards
 
-    saved_out_of_fold = runpy.run_path(str(ROOT / "scripts" / "fit_lead_weighting.py"))["saved_out_of_fold"]
-    monkeypatch.setattr(cards, "MODELS_DIR", tmp_path)
+def test_lead_weighting_refuses_out_of_fold_probabilities_of_other_images(tmp_path):
+    from ecg_pipeline.io import cards
+    from ecg_pipeline.models.cross_validation import saved_out_of_fold
+
     spec = TASK_SPECS[TWELVE_LEAD]
     sha256, labels = np.array(["a" * 64, "b" * 64]), np.array([0, 1])
-    with pytest.raises(SystemExit, match="cross_validate.py"):  # nothing saved yet
-        saved_out_of_fold("cnn", sha256, labels)
+    with pytest.raises(ModelUnavailableError, match="cross_validate.py"):  # nothing saved yet
+        saved_out_of_fold("cnn", sha256, labels, tmp_path)
     leads = np.full((2, len(spec.leads), len(spec.classes)), 1 / len(spec.classes), dtype=np.float32)
-    np.savez_compressed(cards.out_of_fold_path(TWELVE_LEAD, "cnn"), sha256=sha256, labels=labels,
+    np.savez_compressed(cards.out_of_fold_path(TWELVE_LEAD, "cnn", tmp_path), sha256=sha256, labels=labels,
                         lead_probabilities=leads)
-    np.testing.assert_allclose(saved_out_of_fold("cnn", sha256, labels), leads)
-    with pytest.raises(SystemExit, match="other images"):
-        saved_out_of_fold("cnn", sha256[::-1], labels)
+    np.testing.assert_allclose(saved_out_of_fold("cnn", sha256, labels, tmp_path), leads)
+    with pytest.raises(ModelUnavailableError, match="other images"):
+        saved_out_of_fold("cnn", sha256[::-1], labels, tmp_path)
 
 
-def test_train_script_passes_the_class_weight_power_to_training_and_records_it(monkeypatch, tmp_path):
-    import runpy
-    import sys
-
+def test_training_passes_the_class_weight_power_on_and_records_it(monkeypatch, tmp_path):
     import pandas as pd
 
-    from ecg_pipeline import training
+    from ecg_pipeline.models import fitting, training
 
-    main = runpy.run_path(str(ROOT / "scripts" / "train.py"))["main"]
     spec = TASK_SPECS[TWELVE_LEAD]
     images = pd.DataFrame({"path": ["a.png", "b.png"], "class_id": list(spec.classes[:2]),
                            "sha256": ["a" * 64, "b" * 64], "split": ["train", "validation"]})
     inputs = np.zeros((1, len(spec.leads), *spec.input_shape), dtype=np.uint8)
-    monkeypatch.setitem(main.__globals__, "list_labelled_images", lambda *args: images)
-    monkeypatch.setitem(main.__globals__, "attach_split", lambda frame, split: frame)
-    monkeypatch.setitem(main.__globals__, "dataset_inputs", lambda *args: (inputs, np.zeros(1, dtype=int)))
+    monkeypatch.setattr(fitting, "list_labelled_images", lambda *args: images)
+    monkeypatch.setattr(fitting, "attach_split", lambda frame, split: frame)
+    monkeypatch.setattr(fitting, "dataset_inputs", lambda *args: (inputs, np.zeros(1, dtype=int)))
     received = {}
 
     def recording_train_model(task, kind, train, validation, **kwargs):
@@ -341,11 +369,11 @@ def test_train_script_passes_the_class_weight_power_to_training_and_records_it(m
         return BUILDERS[kind](spec.input_shape, len(spec.leads), len(spec.classes)), {"loss": [1.0]}
 
     monkeypatch.setattr(training, "train_model", recording_train_model)
-    monkeypatch.setattr(sys, "argv", ["train.py", "--task", TWELVE_LEAD, "--model", "cnn", "--data", str(tmp_path),
-                                      "--class-weight-power", "1.5", "--out", str(tmp_path)])
-    main()
+    settings = {**fitting.TRAINING_DEFAULTS[TWELVE_LEAD], "class_weight_power": 1.5}
+    card = fitting.fit_network(TWELVE_LEAD, "cnn", tmp_path, settings, out=tmp_path, report=lambda line: None)
     assert received["class_weight_power"] == 1.5
-    assert read_card(TWELVE_LEAD, "cnn", tmp_path)["training"]["class_weight_power"] == 1.5
+    assert read_card(TWELVE_LEAD, "cnn", tmp_path) == card and card.training["class_weight_power"] == 1.5
+    assert card.sha256 == sha256_of_file(model_path(TWELVE_LEAD, "cnn", tmp_path))
 
 
 def test_a_measurement_model_file_altered_by_one_byte_is_refused(tmp_path):
@@ -364,7 +392,7 @@ def test_a_skops_file_holding_an_untrusted_type_is_not_loaded(tmp_path):
 
     import skops.io
 
-    from ecg_pipeline.measurement_model import load_classifier
+    from ecg_pipeline.models.measurement_model import load_classifier
 
     path = tmp_path / "model.skops"
     skops.io.dump({"model": functools.partial(print, "ran")}, path)  # a callable: loading it could run code
@@ -374,13 +402,13 @@ def test_a_skops_file_holding_an_untrusted_type_is_not_loaded(tmp_path):
 
 def test_the_measurement_model_meets_its_cross_validated_targets():
     """Chosen and scored on the training and validation images only (the test split is never read)."""
-    cv = read_card(TWELVE_LEAD, MEASUREMENT_KIND)["cross_validation"]
+    cv = read_card(TWELVE_LEAD, MEASUREMENT_KIND).cross_validation
     assert cv["splits"] == ["train", "validation"] and cv["repeats"] >= 5
     assert cv["macro_f1"] >= 0.86 and cv["per_class_f1"]["myocardial_infarction"] >= 0.75
 
 
 def test_the_verdict_rule_is_the_best_candidate_out_of_fold():
-    from ecg_pipeline.verdict import read_rule, verdict_card_path
+    from ecg_pipeline.models.verdict import read_rule, verdict_card_path
 
     card = json.loads(verdict_card_path(TWELVE_LEAD).read_text())
     best = max(card["candidates"], key=lambda r: r["macro_f1"])

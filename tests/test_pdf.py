@@ -10,10 +10,10 @@ import pytest
 from PIL import Image
 
 from ecg_pipeline.constants import MAX_PDF_PAGES, REFERENCE_PX_PER_MM
-from ecg_pipeline.data import find_images
 from ecg_pipeline.errors import InvalidImageError
-from ecg_pipeline.inference import analyze
-from ecg_pipeline.loading import load_image, pdf_page, pdf_page_count
+from ecg_pipeline.io.data import find_images
+from ecg_pipeline.io.loading import load_image, pdf_page, pdf_page_count
+from ecg_pipeline.models.inference import analyze
 
 from .conftest import SAMPLES
 from .test_cli import run_cli

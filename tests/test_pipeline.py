@@ -72,7 +72,7 @@ def test_unknown_task_and_bad_sigma_are_refused(normal_page):
 
 
 def test_lead_montage_places_every_lead_as_printed(normal_page):
-    from ecg_pipeline.render import PREVIEW_WIDTH, lead_montage, preview
+    from ecg_pipeline.preprocess.render import PREVIEW_WIDTH, lead_montage, preview
 
     result = run_pipeline(normal_page)
     montage = lead_montage(result, "binary")
@@ -91,9 +91,9 @@ def test_lead_montage_places_every_lead_as_printed(normal_page):
 
 
 def test_a_grid_printed_dark_is_not_taken_for_the_trace():
-    from ecg_pipeline.distortions import line_thickness
-    from ecg_pipeline.loading import load_image
-    from ecg_pipeline.stages import MAX_TRACE_INK_FRACTION, otsu_threshold
+    from ecg_pipeline.io.loading import load_image
+    from ecg_pipeline.preprocess.distortions import line_thickness
+    from ecg_pipeline.preprocess.stages import MAX_TRACE_INK_FRACTION, otsu_threshold
 
     from .conftest import SHARED_DATA
 
@@ -111,10 +111,10 @@ def test_a_grid_printed_dark_is_not_taken_for_the_trace():
 
 @pytest.mark.parametrize("kind", ["blur", "line_thickness"])
 def test_strokes_widened_by_blur_or_a_thick_pen_are_thinned_back(kind):
-    from ecg_pipeline.distortions import distort
-    from ecg_pipeline.loading import load_image
-    from ecg_pipeline.pipeline import page_stroke_width
-    from ecg_pipeline.stages import MAX_STROKE_WIDTH, TYPICAL_STROKE_WIDTH, trace_threshold
+    from ecg_pipeline.io.loading import load_image
+    from ecg_pipeline.preprocess.distortions import distort
+    from ecg_pipeline.preprocess.pipeline import page_stroke_width
+    from ecg_pipeline.preprocess.stages import MAX_STROKE_WIDTH, TYPICAL_STROKE_WIDTH, trace_threshold
 
     from .conftest import SHARED_DATA
 
@@ -137,8 +137,8 @@ def test_strokes_widened_by_blur_or_a_thick_pen_are_thinned_back(kind):
 
 def test_a_low_resolution_scan_is_smoothed_at_the_models_scale():
     from ecg_pipeline.constants import REFERENCE_PX_PER_MM
-    from ecg_pipeline.distortions import rescale, uneven_lighting
-    from ecg_pipeline.loading import load_image
+    from ecg_pipeline.io.loading import load_image
+    from ecg_pipeline.preprocess.distortions import rescale, uneven_lighting
 
     from .conftest import SHARED_DATA
 
@@ -163,9 +163,9 @@ def test_a_low_resolution_scan_is_smoothed_at_the_models_scale():
 
 
 def test_a_page_photographed_off_axis_is_rectified_from_its_grid_corners():
-    from ecg_pipeline.distortions import perspective, uneven_lighting
-    from ecg_pipeline.layout import MAX_KEYSTONE, MAX_RECTIFIABLE_KEYSTONE, grid_corners, keystone
-    from ecg_pipeline.loading import load_image
+    from ecg_pipeline.io.loading import load_image
+    from ecg_pipeline.preprocess.distortions import perspective, uneven_lighting
+    from ecg_pipeline.preprocess.layout import MAX_KEYSTONE, MAX_RECTIFIABLE_KEYSTONE, grid_corners, keystone
 
     from .conftest import SHARED_DATA
 

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from ecg_pipeline.stages import (
+from ecg_pipeline.preprocess.stages import (
     binarize,
     crop,
     gaussian_smooth,

@@ -10,7 +10,7 @@ import pytest
 from scipy.signal import find_peaks
 
 from ecg_pipeline.constants import BEAT, LEAD_NAMES, RHYTHM_LEAD, TASK_SPECS, TWELVE_LEAD
-from ecg_pipeline.pipeline import run_pipeline
+from ecg_pipeline.preprocess.pipeline import run_pipeline
 from ecg_pipeline.synth import (
     BEAT_IMAGE_SIZE,
     TERRITORIES,
@@ -91,7 +91,7 @@ def test_unknown_class_is_refused():
 
 
 def test_samples_are_real_and_synthetic_recorded_and_small():
-    from ecg_pipeline.data import read_split, sha256_of_file
+    from ecg_pipeline.io.data import read_split, sha256_of_file
 
     with open(SAMPLES / "manifest.csv", newline="", encoding="utf-8") as handle:
         rows = list(csv.DictReader(handle))
@@ -113,8 +113,8 @@ def test_samples_are_real_and_synthetic_recorded_and_small():
 
 
 def test_real_printouts_have_their_patient_fields_blanked():
-    from ecg_pipeline.pipeline import run_pipeline as pipeline
-    from ecg_pipeline.privacy import patient_areas
+    from ecg_pipeline.io.privacy import patient_areas
+    from ecg_pipeline.preprocess.pipeline import run_pipeline as pipeline
 
     with open(SAMPLES / "manifest.csv", newline="", encoding="utf-8") as handle:
         rows = [r for r in csv.DictReader(handle) if r["origin"] == "real" and r["task"] == TWELVE_LEAD]

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from ..constants import LEAD_NAMES, LEAD_SECONDS, MEASUREMENT_FS, RHYTHM_LEAD, RHYTHM_SECONDS, TWELVE_LEAD
-from ..digitize import digitize_page
+from ..preprocess.digitize import digitize_page
 from .beats import (
     R_PEAK_METHOD,
     SHAPE_CORRELATION,
@@ -37,7 +37,7 @@ from .values import (
 )
 
 if TYPE_CHECKING:
-    from ..pipeline import PipelineResult
+    from ..preprocess.pipeline import PipelineResult
 
 #: The page gets no measurement verdict with fewer leads measured than this.
 MIN_MEASURED_LEADS = 2
@@ -184,7 +184,7 @@ def measure_page(result: PipelineResult, fs: float = MEASUREMENT_FS, r_peak_meth
 
     Examples
     --------
-    >>> from ecg_pipeline.pipeline import run_pipeline
+    >>> from ecg_pipeline.preprocess.pipeline import run_pipeline
     >>> from ecg_pipeline.synth import render_twelve_lead_page
     >>> m = measure_page(run_pipeline(render_twelve_lead_page("normal", seed=3, heart_rate=72)))
     >>> abs(m.page["heart_rate_bpm"] - 72) < 3, m.measurable

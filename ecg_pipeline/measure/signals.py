@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..constants import MEASUREMENT_FS, PAPER_SPEED_MM_PER_S
-from ..digitize import Trace
+from ..preprocess.digitize import Trace
 
 #: A lead's printed label sits over the first this many seconds of its trace (the widest, "aVR", spans
 #: 0.17 s on the reference printer), where the digitized line can follow the letters instead.

@@ -13,6 +13,7 @@ from ..constants import (
     LEAD_SECONDS,
     N_LAYOUT_COLUMNS,
     PAPER_SPEED_MM_PER_S,
+    REFERENCE_PRINTER,
     RHYTHM_LEAD,
     RHYTHM_SECONDS,
 )
@@ -20,12 +21,12 @@ from .records import _simulate
 from .waves import RHYTHM_SOURCE_LEAD, Wave
 
 # --- Page geometry, in pixels of a 2213 x 1572 report page (scaled to the requested size) -----------
-REFERENCE_PAGE_SIZE: tuple[int, int] = (2213, 1572)  # (width, height)
-_GRID_BOX = (283.0, 1517.0, 68.0, 2176.0)  # (top, bottom, left, right) of the pink border
-_TRACE_X = (152.0, 2117.0)  # first and last x of the 10 s traces
-_ROW_BASELINES = (463.0, 764.0, 1066.0, 1368.0)  # three lead rows, then the rhythm strip
-_CAL_PULSE_X = (100.0, 125.0)  # as printed by the reference device, narrower than 0.2 s
-_SEPARATOR_Y = (415.0, 1110.0)
+REFERENCE_PAGE_SIZE = REFERENCE_PRINTER.page_size
+_GRID_BOX = REFERENCE_PRINTER.grid_box
+_TRACE_X = REFERENCE_PRINTER.trace_x
+_ROW_BASELINES = REFERENCE_PRINTER.row_baselines
+_CAL_PULSE_X = REFERENCE_PRINTER.calibration_pulse_x
+_SEPARATOR_Y = REFERENCE_PRINTER.separator_y
 _BORDER_RGB = (240, 150, 150)
 _MM_DOT_RGB = (232, 212, 216)
 _FIVE_MM_DOT_RGB = (218, 178, 188)

@@ -9,10 +9,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .constants import TASK_SPECS, TWELVE_LEAD
-from .distortions import random_distortion
-from .loading import load_image
-from .pipeline import run_pipeline
+from ..constants import TASK_SPECS, TWELVE_LEAD
+from ..io.loading import load_image
+from ..preprocess.distortions import random_distortion
+from ..preprocess.pipeline import run_pipeline
 
 
 def lead_inputs(path: str, task: str, sigma: float = 1.0, distortion_seed: int | None = None) -> np.ndarray:
@@ -78,7 +78,7 @@ def dataset_inputs(frame: pd.DataFrame, task: str, sigma: float = 1.0, copies: i
 
 def page_measurements(path: str, sigma: float = 1.0) -> dict[str, float]:
     """The clinical measurements of one 12-lead page as a flat row (``Measurements.features()``)."""
-    from .measure import measure_page
+    from ..measure import measure_page
 
     return measure_page(run_pipeline(load_image(path), task=TWELVE_LEAD, sigma=sigma)).features()
 
@@ -97,7 +97,7 @@ def dataset_measurements(frame: pd.DataFrame, sigma: float = 1.0, cache_dir: str
     labels : ndarray (n_images,) int
     names : list of str, the columns of ``features``
     """
-    from .measure import feature_names
+    from ..measure import feature_names
     from .measurement_model import feature_matrix
 
     spec = TASK_SPECS[TWELVE_LEAD]

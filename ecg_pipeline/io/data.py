@@ -8,14 +8,15 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .constants import IMAGE_EXTENSIONS, TASK_SPECS
+from ..constants import IMAGE_EXTENSIONS, TASK_SPECS
+from . import PROJECT_ROOT
 
 SPLITS: tuple[str, ...] = ("train", "validation", "test")
 SPLIT_FRACTIONS: dict[str, tuple[float, float, float]] = {
     "twelve_lead": (0.65, 0.15, 0.20),
     "beat": (0.70, 0.15, 0.15),
 }
-MANIFEST_DIR = Path(__file__).resolve().parent.parent / "data" / "splits"
+MANIFEST_DIR = PROJECT_ROOT / "data" / "splits"
 
 
 def sha256_of_file(path: str | Path) -> str:

@@ -7,12 +7,14 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from .constants import BEAT, MIN_TWELVE_LEAD_WIDTH_PX, REFERENCE_PX_PER_MM, TASK_SPECS, TASKS, TWELVE_LEAD
+from ..constants import BEAT, MIN_TWELVE_LEAD_WIDTH_PX, REFERENCE_PX_PER_MM, TASK_SPECS, TASKS, TWELVE_LEAD
+from ..errors import LayoutError
+from ..io.loading import ImageSource, load_image
 from .digitize import px_per_mm_from_column
-from .errors import LayoutError
 from .layout import (
     MAX_KEYSTONE,
     MAX_RECTIFIABLE_KEYSTONE,
+    MIN_ROTATION_DEGREES,
     Layout,
     detect_layout,
     estimate_rotation,
@@ -21,7 +23,6 @@ from .layout import (
     rectify,
     rotate_image,
 )
-from .loading import ImageSource, load_image
 from .stages import (
     MAX_STROKE_WIDTH,
     STROKE_REFERENCE_HEIGHT,
@@ -191,6 +192,135 @@ def page_sigma(sigma: float, px_per_mm: float) -> float:
     return sigma * float(np.clip(scale, 0.25, 4.0))
 
 
+@dataclass
+class LevelledPage:
+    """A 12-lead page turned level and, when photographed off-axis, rectified (see ``level_page``)."""
+
+    image: np.ndarray
+    gray: np.ndarray
+    rotation_degrees: float
+    perspective_corrected: bool
+    #: Whether levelling moved any pixel (a layout found on the page as it was then no longer holds).
+    changed: bool
+
+
+def level_page(rgb: np.ndarray, gray: np.ndarray | None = None) -> LevelledPage:
+    """Undo a page's rotation, and its perspective when photographed off-axis (from the grid's corners).
+
+    Examples
+    --------
+    >>> page = np.full((800, 1200, 3), 255, np.uint8)
+    >>> level_page(page).changed
+    False
+    """
+    gray = to_grayscale(rgb) if gray is None else gray
+    angle = estimate_rotation(gray)
+    image = rotate_image(rgb, angle)
+    corners = grid_corners(image)
+    keystoned = corners is not None and MAX_KEYSTONE < keystone(corners) <= MAX_RECTIFIABLE_KEYSTONE
+    if keystoned:
+        image = rectify(image, corners)
+    changed = abs(angle) >= MIN_ROTATION_DEGREES or keystoned
+    return LevelledPage(image=image, gray=to_grayscale(image) if changed else gray, rotation_degrees=angle,
+                        perspective_corrected=keystoned, changed=changed)
+
+
+def find_leads(page: LevelledPage, found: Layout | None = None) -> tuple[Layout, list[str]]:
+    """The layout of a levelled page (``found``: one already found on the page before levelling, reused when
+    levelling changed nothing), with the warnings a user should read about it."""
+    layout = found if found is not None and not page.changed else detect_layout(page.gray, page.image)
+    if layout.confidence < 0.5:
+        return layout, ["This does not look like a 12-lead report: " + "; ".join(layout.warnings) + "."]
+    return layout, [w[0].upper() + w[1:] + "." for w in layout.warnings]
+
+
+def process_leads(gray: np.ndarray, layout: Layout, sigma: float, threshold: str | float,
+                  ) -> tuple[list[LeadStages], float, float, bool]:
+    """Every lead of a 12-lead page through crop, smoothing, threshold and model input.
+
+    Returns
+    -------
+    leads, lead_sigma, stroke_width, thinned
+        The leads, the smoothing applied (``page_sigma`` of ``sigma`` when the layout measured the page's scale),
+        the page's median stroke width, and whether Otsu's thresholds were lowered to thin wide strokes.
+    """
+    spec = TASK_SPECS[TWELVE_LEAD]
+    # A layout with a missing or misplaced cue (columns from a template, bars where a shadow ends) gives
+    # column widths up to 8 % off: not precise enough to rescale the smoothing, so such a page is taken
+    # to be at the models' scale.
+    lead_sigma = page_sigma(sigma, px_per_mm_from_column(layout.column_width)) if layout.confidence == 1.0 else sigma
+    leads = [process_lead(name, layout.boxes[name], gray, lead_sigma, threshold, spec.input_shape)
+             for name in spec.leads]
+    width = page_stroke_width(leads)
+    thinned = threshold == "otsu" and width > MAX_STROKE_WIDTH
+    if thinned:
+        leads = thin_strokes(leads, width, spec.input_shape)
+    return leads, lead_sigma, width, thinned
+
+
+def ink_warnings(leads: list[LeadStages]) -> list[str]:
+    """A warning when the leads hold almost no ink, or far more than a thin trace."""
+    ink = float(np.median([lead.ink_fraction for lead in leads]))
+    if ink < INK_FRACTION_RANGE[0]:
+        return ["Almost no trace was found: the image looks blank."]
+    if ink > INK_FRACTION_RANGE[1]:
+        return [f"{ink:.0%} of the pixels are dark after thresholding; an ECG trace is a thin line. "
+                "This does not look like an ECG."]
+    return []
+
+
+class _Laps:
+    """Milliseconds spent in each stage, in order."""
+
+    def __init__(self) -> None:
+        self.timings: dict[str, float] = {}
+        self._start = time.perf_counter()
+
+    def __call__(self, stage: str) -> None:
+        now = time.perf_counter()
+        self.timings[stage] = (now - self._start) * 1000.0
+        self._start = now
+
+
+def run_beat(rgb: np.ndarray, gray: np.ndarray, sigma: float, threshold: str | float, reason: str,
+             lap: _Laps) -> PipelineResult:
+    """A single-heartbeat image as one lead: the whole image smoothed and thresholded."""
+    spec = TASK_SPECS[BEAT]
+    leads = [process_lead(spec.leads[0], (0, rgb.shape[0], 0, rgb.shape[1]), gray, sigma, threshold,
+                          spec.input_shape)]
+    lap("leads")
+    return PipelineResult(task=BEAT, original=rgb, rotation_degrees=0.0, deskewed=rgb, grayscale=gray, layout=None,
+                          leads=leads, sigma=sigma, threshold_method=_method(threshold), task_reason=reason,
+                          page_sigma=sigma, warnings=ink_warnings(leads), timings_ms=lap.timings)
+
+
+def run_twelve_lead(rgb: np.ndarray, gray: np.ndarray, sigma: float, threshold: str | float, reason: str,
+                    lap: _Laps, found: Layout | None = None) -> PipelineResult:
+    """A 12-lead page levelled, its leads found, and each lead processed (``found``: a layout already found on the
+    page as it is, while telling the task)."""
+    if rgb.shape[1] < MIN_TWELVE_LEAD_WIDTH_PX:
+        raise LayoutError(
+            f"The image is {rgb.shape[1]} px wide: too small to split into 12 leads (at least "
+            f"{MIN_TWELVE_LEAD_WIDTH_PX} px needed). If it shows a single heartbeat, choose that task."
+        )
+    page = level_page(rgb, gray)
+    lap("deskew")
+    layout, warnings = find_leads(page, found)
+    lap("layout")
+    leads, lead_sigma, width, thinned = process_leads(page.gray, layout, sigma, threshold)
+    lap("leads")
+    return PipelineResult(task=TWELVE_LEAD, original=rgb, rotation_degrees=page.rotation_degrees,
+                          deskewed=page.image, grayscale=page.gray, layout=layout, leads=leads, sigma=sigma,
+                          threshold_method=_method(threshold), task_reason=reason,
+                          px_per_mm=px_per_mm_from_column(layout.column_width), page_sigma=lead_sigma,
+                          perspective_corrected=page.perspective_corrected, stroke_width=width,
+                          strokes_thinned=thinned, warnings=warnings + ink_warnings(leads), timings_ms=lap.timings)
+
+
+def _method(threshold: str | float) -> str:
+    return threshold if isinstance(threshold, str) else "manual"
+
+
 def run_pipeline(image: ImageSource, task: str = TWELVE_LEAD, sigma: float = 1.0,
                  threshold: str | float = "otsu") -> PipelineResult:
     """Run every preprocessing stage on one image.
@@ -224,84 +354,19 @@ def run_pipeline(image: ImageSource, task: str = TWELVE_LEAD, sigma: float = 1.0
     >>> len(result.leads), result.leads[0].name
     (13, 'I')
     """
-    timings: dict[str, float] = {}
-    start = time.perf_counter()
-
-    def lap(stage: str) -> None:
-        nonlocal start
-        now = time.perf_counter()
-        timings[stage] = (now - start) * 1000.0
-        start = now
-
     if task not in (*TASKS, "auto"):
         raise ValueError(f"Unknown task {task!r}: use one of {', '.join(TASKS)} or 'auto'.")
     if sigma < 0:
         raise ValueError("sigma must be 0 or more.")
+    lap = _Laps()
     rgb = load_image(image)
     lap("decode")
-    gray_original = to_grayscale(rgb)
+    gray = to_grayscale(rgb)
     lap("grayscale")
-    reason = "chosen by the user"
-    unlevelled_layout = None
+    reason, found = "chosen by the user", None
     if task == "auto":
-        task, reason, unlevelled_layout = detect_task(rgb, gray_original)
+        task, reason, found = detect_task(rgb, gray)
         lap("task_detection")
-    spec = TASK_SPECS[task]
-    method = threshold if isinstance(threshold, str) else "manual"
-    warnings: list[str] = []
-
     if task == BEAT:
-        box = (0, rgb.shape[0], 0, rgb.shape[1])
-        leads = [process_lead(spec.leads[0], box, gray_original, sigma, threshold, spec.input_shape)]
-        lap("leads")
-        result = PipelineResult(task=task, original=rgb, rotation_degrees=0.0, deskewed=rgb,
-                                grayscale=gray_original, layout=None, leads=leads, sigma=sigma,
-                                threshold_method=method, task_reason=reason, page_sigma=sigma,
-                                warnings=warnings, timings_ms=timings)
-    else:
-        if rgb.shape[1] < MIN_TWELVE_LEAD_WIDTH_PX:
-            raise LayoutError(
-                f"The image is {rgb.shape[1]} px wide: too small to split into 12 leads (at least "
-                f"{MIN_TWELVE_LEAD_WIDTH_PX} px needed). If it shows a single heartbeat, choose that task."
-            )
-        angle = estimate_rotation(gray_original)
-        deskewed = rotate_image(rgb, angle)
-        corners = grid_corners(deskewed)
-        keystoned = corners is not None and MAX_KEYSTONE < keystone(corners) <= MAX_RECTIFIABLE_KEYSTONE
-        if keystoned:
-            deskewed = rectify(deskewed, corners)
-        gray = to_grayscale(deskewed) if deskewed is not rgb else gray_original
-        lap("deskew")
-        # A level page's layout was already found while detecting the task: do not search twice.
-        layout = unlevelled_layout if deskewed is rgb and unlevelled_layout else detect_layout(gray, deskewed)
-        lap("layout")
-        if layout.confidence < 0.5:
-            warnings.append("This does not look like a 12-lead report: " + "; ".join(layout.warnings) + ".")
-        elif layout.warnings:
-            warnings.extend(w[0].upper() + w[1:] + "." for w in layout.warnings)
-        px_per_mm = px_per_mm_from_column(layout.column_width)
-        # A layout with a missing or misplaced cue (columns from a template, bars where a shadow ends) gives
-        # column widths up to 8 % off: not precise enough to rescale the smoothing, so such a page is taken
-        # to be at the models' scale.
-        lead_sigma = page_sigma(sigma, px_per_mm) if layout.confidence == 1.0 else sigma
-        leads = [process_lead(name, layout.boxes[name], gray, lead_sigma, threshold, spec.input_shape)
-                 for name in spec.leads]
-        width = page_stroke_width(leads)
-        thinned = method == "otsu" and width > MAX_STROKE_WIDTH
-        if thinned:
-            leads = thin_strokes(leads, width, spec.input_shape)
-        lap("leads")
-        result = PipelineResult(task=task, original=rgb, rotation_degrees=angle, deskewed=deskewed,
-                                grayscale=gray, layout=layout, leads=leads, sigma=sigma,
-                                threshold_method=method, task_reason=reason, px_per_mm=px_per_mm,
-                                page_sigma=lead_sigma, perspective_corrected=keystoned, stroke_width=width,
-                                strokes_thinned=thinned, warnings=warnings, timings_ms=timings)
-    ink = float(np.median([lead.ink_fraction for lead in result.leads]))
-    if ink < INK_FRACTION_RANGE[0]:
-        result.warnings.append("Almost no trace was found: the image looks blank.")
-    elif ink > INK_FRACTION_RANGE[1]:
-        result.warnings.append(
-            f"{ink:.0%} of the pixels are dark after thresholding; an ECG trace is a thin line. "
-            "This does not look like an ECG."
-        )
-    return result
+        return run_beat(rgb, gray, sigma, threshold, reason, lap)
+    return run_twelve_lead(rgb, gray, sigma, threshold, reason, lap, found)

@@ -15,7 +15,8 @@ import cv2
 import numpy as np
 import pandas as pd
 
-from .constants import TWELVE_LEAD
+from ..constants import TWELVE_LEAD
+from . import PROJECT_ROOT
 
 TESSERACT = "tesseract"
 
@@ -81,7 +82,7 @@ def printed_heart_rate(rgb: np.ndarray, grid_bottom: int) -> int | None:
 
 
 #: The rates printed in the shared printouts' footers, by content hash (``scripts/check_heart_rate.py``).
-PRINTED_RATES_PATH = Path(__file__).resolve().parent.parent / "data" / "printed_heart_rates.csv"
+PRINTED_RATES_PATH = PROJECT_ROOT / "data" / "printed_heart_rates.csv"
 
 
 def read_printed_rates(path: str | Path = PRINTED_RATES_PATH) -> pd.DataFrame:
@@ -91,8 +92,8 @@ def read_printed_rates(path: str | Path = PRINTED_RATES_PATH) -> pd.DataFrame:
 
 
 def _measured_rate(args: tuple[str, str]) -> float:
-    from .measure import measure_page
-    from .pipeline import run_pipeline
+    from ..measure import measure_page
+    from ..preprocess.pipeline import run_pipeline
 
     path, method = args
     return float(measure_page(run_pipeline(path, task=TWELVE_LEAD), r_peak_method=method).page["heart_rate_bpm"])
@@ -114,7 +115,7 @@ def heart_rate_agreement(images: pd.DataFrame, printed: pd.DataFrame, method: st
     """
     from concurrent.futures import ProcessPoolExecutor
 
-    from .measure.beats import R_PEAK_METHOD
+    from ..measure.beats import R_PEAK_METHOD
 
     with ProcessPoolExecutor(max_workers=workers) as pool:
         jobs = [(path, method or R_PEAK_METHOD) for path in images["path"]]

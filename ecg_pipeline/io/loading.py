@@ -14,7 +14,7 @@ from typing import BinaryIO
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
-from .constants import (
+from ..constants import (
     MAX_FILE_BYTES,
     MAX_PDF_PAGES,
     MAX_PIXELS,
@@ -23,7 +23,7 @@ from .constants import (
     POINTS_PER_INCH,
     REFERENCE_PX_PER_MM,
 )
-from .errors import ImageTooLargeError, ImageTooSmallError, InvalidImageError
+from ..errors import ImageTooLargeError, ImageTooSmallError, InvalidImageError
 
 ImageSource = bytes | bytearray | str | os.PathLike | np.ndarray | BinaryIO
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .constants import GAIN_MM_PER_MV, LEAD_SECONDS, PAPER_SPEED_MM_PER_S
+from ..constants import GAIN_MM_PER_MV, LEAD_SECONDS, PAPER_SPEED_MM_PER_S
 
 
 @dataclass
@@ -177,7 +177,7 @@ class DigitizedECG:
 def digitize_page(result) -> DigitizedECG | None:
     """Digitize every lead of a 12-lead ``PipelineResult``; ``None`` for a single beat (no grid to
     calibrate against)."""
-    from .constants import TWELVE_LEAD
+    from ..constants import TWELVE_LEAD
 
     if result.task != TWELVE_LEAD or result.layout is None:
         return None

@@ -9,31 +9,31 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from . import tf_quiet  # noqa: F401  (must precede TensorFlow)
+from .. import tf_quiet  # noqa: F401  (must precede TensorFlow)
+from ..constants import MEASUREMENT_KIND, MODEL_KINDS, MODEL_TITLES, NETWORK_KINDS, TASK_SPECS, TWELVE_LEAD
+from ..errors import ModelUnavailableError
+from ..gate import EvidenceGate, check_evidence
+from ..io.cards import ModelCard, card_path, matching_card, model_files_stamp, model_path, training_command
+from ..io.loading import ImageSource
+from ..measure import Measurements, measure_page
+from ..preprocess.pipeline import PipelineResult, run_pipeline
 from .aggregation import AGGREGATION_METHOD, WEIGHTED_AGGREGATION_METHOD, LeadWeighting, aggregate_probabilities
-from .cards import card_path, model_files_stamp, model_path, read_card
-from .constants import MEASUREMENT_KIND, MODEL_KINDS, MODEL_TITLES, NETWORK_KINDS, TASK_SPECS, TWELVE_LEAD
-from .data import sha256_of_file
-from .errors import ModelUnavailableError
-from .gate import EvidenceGate, check_evidence
-from .loading import ImageSource
-from .measure import Measurements, measure_page
-from .pipeline import PipelineResult, run_pipeline
 from .verdict import Verdict, VerdictRule, combine, read_rule
 
 
 class LoadedModel:
     """A Keras model with its card; ``predict`` is safe to call from several threads."""
 
-    def __init__(self, task: str, kind: str, model, card: dict):
+    def __init__(self, task: str, kind: str, model, card: ModelCard | None):
         import tensorflow as tf
 
         self.task, self.kind, self.model, self.card = task, kind, model, card
         self._lock = threading.Lock()
+        self._class_activation = None  # Grad-CAM's graph, built on first use
         # A lead weighting is fitted to one model file's outputs; one left from an earlier model is ignored.
-        weighting = card.get("lead_weighting")
+        weighting = card.lead_weighting if card else None
         self.weighting = (LeadWeighting.from_dict(weighting)
-                          if weighting and weighting.get("model_sha256") == card.get("sha256") else None)
+                          if weighting and weighting.get("model_sha256") == card.sha256 else None)
         self.aggregation = WEIGHTED_AGGREGATION_METHOD if self.weighting else AGGREGATION_METHOD
         spec = TASK_SPECS[task]
         self._n_leads = len(spec.leads)
@@ -57,6 +57,20 @@ class LoadedModel:
         probs = np.asarray(probs, dtype=np.float64)
         return probs / probs.sum(axis=1, keepdims=True)
 
+    def gradcam(self, inputs: np.ndarray, class_index: int) -> np.ndarray:
+        """Grad-CAM of one class for each lead: inputs (n_leads, H, W) -> (n_leads, H, W) in [0, 1], where 1 is the
+        part of each lead that raised the class's probability most."""
+        import tensorflow as tf
+
+        from .gradcam import class_activation_graph, heatmaps
+
+        images = tf.convert_to_tensor(np.asarray(inputs, np.float32)[..., None])
+        with self._lock:
+            if self._class_activation is None:
+                self._class_activation = class_activation_graph(self.model, TASK_SPECS[self.task].input_shape)
+            cams = self._class_activation(images, self.lead_ids(len(inputs)), tf.constant(class_index, tf.int32))
+        return heatmaps(cams.numpy(), inputs.shape[1:3])
+
     def aggregate(self, lead_probabilities: np.ndarray) -> np.ndarray:
         """One image's class probabilities from its leads': (n_leads, n_classes) -> (n_classes,)."""
         if self.weighting is not None:
@@ -69,9 +83,9 @@ class MeasurementModel:
 
     aggregation = "clinical measurements of the digitized trace"
 
-    def __init__(self, task: str, kind: str, model, card: dict):
+    def __init__(self, task: str, kind: str, model, card: ModelCard):
         self.task, self.kind, self.model, self.card = task, kind, model, card
-        self.feature_names: list[str] = list(card["features"])
+        self.feature_names: list[str] = list(card.features or [])
         self.weighting = None
 
     def features(self, measurements) -> np.ndarray:
@@ -101,11 +115,6 @@ def title(kind: str) -> str:
     return MODEL_TITLES.get(kind, kind)
 
 
-def training_command(task: str, kind: str) -> str:
-    folder = "ecg-images" if task == "twelve_lead" else "beat-images"
-    return f"python scripts/train.py --task {task} --model {kind} --data ../shared/data/{folder}"
-
-
 def load_model(task: str, kind: str, models_dir: str | Path | None = None) -> LoadedModel | MeasurementModel:
     """Load (once) the model of ``task`` and ``kind`` after checking its file against its card.
 
@@ -122,18 +131,12 @@ def load_model(task: str, kind: str, models_dir: str | Path | None = None) -> Lo
     with _cache_lock:
         if key in _cache and _cache[key][0] == stamp:
             return _cache[key][1]
-        card = read_card(task, kind, models_dir)
-        if not path.exists() or card is None:
+        if not path.exists() or not card_path(task, kind, models_dir).exists():
             raise ModelUnavailableError(
                 f"No trained {title(kind)} for {TASK_SPECS[task].title}s ({path.name} and its card "
                 f"are needed in {path.parent}). Train it with: {training_command(task, kind)}"
             )
-        if sha256_of_file(path) != card.get("sha256"):
-            raise ModelUnavailableError(
-                f"The {title(kind)} file {path.name} does not match the SHA-256 in its card "
-                f"{card_path(task, kind, models_dir).name}: it is corrupted or was replaced. Retrain it "
-                f"with: {training_command(task, kind)} and then scripts/evaluate.py"
-            )
+        card = matching_card(task, kind, models_dir)  # refuses a file that is not the one training recorded
         try:
             loaded = _read_model(task, kind, path, card)
         except Exception as exc:  # any unreadable file is the same problem for the user
@@ -142,7 +145,7 @@ def load_model(task: str, kind: str, models_dir: str | Path | None = None) -> Lo
         return loaded
 
 
-def _read_model(task: str, kind: str, path: Path, card: dict) -> LoadedModel | MeasurementModel:
+def _read_model(task: str, kind: str, path: Path, card: ModelCard) -> LoadedModel | MeasurementModel:
     if kind == MEASUREMENT_KIND:
         from .measurement_model import load_classifier
 

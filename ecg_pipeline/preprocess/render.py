@@ -8,7 +8,7 @@ import cv2
 import numpy as np
 from PIL import Image
 
-from .constants import LAYOUT_ROWS
+from ..constants import LAYOUT_ROWS
 from .pipeline import LeadStages, PipelineResult
 from .stages import shrink
 

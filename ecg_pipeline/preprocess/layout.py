@@ -15,16 +15,13 @@ import cv2
 import numpy as np
 from scipy.signal import find_peaks
 
-from .constants import LAYOUT_ROWS, N_LAYOUT_COLUMNS, RHYTHM_LEAD
+from ..constants import LAYOUT_ROWS, N_LAYOUT_COLUMNS, REFERENCE_PRINTER, RHYTHM_LEAD
 from .stages import shrink, shrink_by
 
 Box = tuple[int, int, int, int]  # (top, bottom, left, right), pixels, bottom/right exclusive
 
 #: Work on a copy this wide: enough for the structure, cheap at any input resolution.
 WORKING_WIDTH = 1100
-#: Fallback template, as fractions of the grid area (measured on the shared printer's pages).
-TEMPLATE_ROW_CENTRES = (0.136, 0.378, 0.620, 0.869)
-TEMPLATE_TRACE_SPAN = (0.039, 0.969)
 #: The warning of a page whose separator bars do not fit a 3 x 4 layout: its lead names may be wrong.
 MISPLACED_COLUMNS = "the separator bars are not where a 3 x 4 layout puts them"
 
@@ -129,9 +126,13 @@ def estimate_rotation(gray: np.ndarray, max_degrees: float = 3.0) -> float:
     return -float(fine[int(np.argmax([sharpness(a) for a in fine]))])
 
 
+#: A page turned less than this is left as it is.
+MIN_ROTATION_DEGREES = 0.05
+
+
 def rotate_image(image: np.ndarray, angle: float) -> np.ndarray:
     """Rotate an image about its centre by ``-angle`` degrees, keeping its size, filling with white."""
-    if abs(angle) < 0.05:
+    if abs(angle) < MIN_ROTATION_DEGREES:
         return image
     height, width = image.shape[:2]
     matrix = cv2.getRotationMatrix2D((width / 2.0, height / 2.0), -angle, 1.0)
@@ -286,38 +287,73 @@ def detect_layout(gray: np.ndarray, rgb: np.ndarray | None = None) -> Layout:
     height, width = gray.shape
     scale = min(1.0, WORKING_WIDTH / width)
     small = shrink(gray, scale)
-    small_rgb = None
-    if rgb is not None:
-        small_rgb = shrink(rgb, scale)
+    small_rgb = shrink(rgb, scale) if rgb is not None else None
     sh, sw = small.shape
     warnings: list[str] = []
-    confidence = 1.0
+    penalties: list[float] = []
 
     grid = grid_area(small_rgb) if small_rgb is not None else None
     if grid is None:
         warnings.append("no pink grid border found; the whole page was searched for leads")
-        confidence -= 0.15
+        penalties.append(0.15)
         grid = (0, sh, 0, sw)
+    traces, bars = trace_and_bar_masks(small, grid)
+    rows = _rows(traces, grid, warnings, penalties)
+    pitch = float(np.median(np.diff(rows)))
+    separators, left, column_width = _columns(bars, rows, pitch, grid, warnings, penalties)
+    inv = 1.0 / scale
+    confidence = 1.0
+    for penalty in penalties:  # in the order found, as floating point subtracts them
+        confidence -= penalty
+
+    def to_box(top: float, bottom: float, x0: float, x1: float) -> Box:
+        return (int(max(0, round(top * inv))), int(min(height, round(bottom * inv))),
+                int(max(0, round(x0 * inv))), int(min(width, round(x1 * inv))))
+
+    return Layout(
+        boxes=_lead_boxes(rows, pitch, left, column_width, to_box),
+        grid_box=to_box(*grid),
+        row_centres=[r * inv for r in rows],
+        separators=[s * inv for s in separators],
+        column_width=column_width * inv,
+        trace_left=left * inv,
+        confidence=float(np.clip(confidence, 0.0, 1.0)),
+        warnings=warnings,
+    )
+
+
+def trace_and_bar_masks(small: np.ndarray, grid: Box) -> tuple[np.ndarray, np.ndarray]:
+    """Ink inside the grid, split into traces and the vertical separator bars; long horizontal rules (header
+    lines, page borders) are neither."""
     g_top, g_bottom, g_left, g_right = grid
+    sh, sw = small.shape
     ink = dark_mask(small)
     ink[:g_top] = False
     ink[g_bottom:] = False
     ink[:, :g_left] = False
     ink[:, g_right:] = False
-    # Long straight rules (header lines, page borders) are not traces.
     ink &= ~_long_lines(ink, max(3, int(0.4 * sw)), vertical=False)
     bars = _long_lines(ink, max(3, int(0.22 * sh)), vertical=True)
-    traces = ink & ~bars
+    return ink & ~bars, bars
 
+
+def _rows(traces: np.ndarray, grid: Box, warnings: list[str], penalties: list[float]) -> list[float]:
+    """The four rows' centres (3 lead rows and the rhythm strip), from the traces or else the template."""
     rows, row_regularity = _trace_rows(traces)
-    if len(rows) < 4 or row_regularity < 0.8:
-        warnings.append("the four rows of traces (3 lead rows and a rhythm strip) were not found clearly; "
-                        "a template was used for the rows")
-        confidence -= 0.35
-        grid_h = g_bottom - g_top
-        rows = [g_top + f * grid_h for f in TEMPLATE_ROW_CENTRES]
-    pitch = float(np.median(np.diff(rows)))
+    if len(rows) >= 4 and row_regularity >= 0.8:
+        return rows
+    warnings.append("the four rows of traces (3 lead rows and a rhythm strip) were not found clearly; "
+                    "a template was used for the rows")
+    penalties.append(0.35)
+    g_top, g_bottom = grid[:2]
+    return [g_top + f * (g_bottom - g_top) for f in REFERENCE_PRINTER.template_row_centres]
 
+
+def _columns(bars: np.ndarray, rows: list[float], pitch: float, grid: Box, warnings: list[str],
+             penalties: list[float]) -> tuple[list[float], float, float]:
+    """(separator bars, left edge of the first column, column width), from the bars or else the template."""
+    g_left, g_right = grid[2:]
+    sw = bars.shape[1]
     band = np.zeros_like(bars)
     band[int(max(0, rows[0] - pitch / 2)):int(rows[2] + pitch / 2)] = True
     separators, bar_regularity = _separator_bars(bars & band)
@@ -327,37 +363,23 @@ def detect_layout(gray: np.ndarray, rgb: np.ndarray | None = None) -> Layout:
         right = separators[-1] + column_width
         if left < g_left - 0.02 * sw or right > g_right + 0.02 * sw:
             warnings.append(MISPLACED_COLUMNS)
-            confidence -= 0.2
-    else:
-        warnings.append("no separator bars between lead columns were found; the columns follow a template")
-        confidence -= 0.35
-        separators = []
-        grid_w = g_right - g_left
-        left = g_left + TEMPLATE_TRACE_SPAN[0] * grid_w
-        right = g_left + TEMPLATE_TRACE_SPAN[1] * grid_w
-        column_width = (right - left) / N_LAYOUT_COLUMNS
+            penalties.append(0.2)
+        return separators, left, column_width
+    warnings.append("no separator bars between lead columns were found; the columns follow a template")
+    penalties.append(0.35)
+    grid_w = g_right - g_left
+    left = g_left + REFERENCE_PRINTER.template_trace_span[0] * grid_w
+    right = g_left + REFERENCE_PRINTER.template_trace_span[1] * grid_w
+    return [], left, (right - left) / N_LAYOUT_COLUMNS
 
+
+def _lead_boxes(rows: list[float], pitch: float, left: float, column_width: float, to_box) -> dict[str, Box]:
+    """Each lead's box: its row's band, its column less a margin that keeps the separator bars out of the crop."""
     edges = [left + i * column_width for i in range(N_LAYOUT_COLUMNS + 1)]
-    margin = 0.03 * column_width  # keeps the separator bars out of the lead crops
-    inv = 1.0 / scale
+    margin = 0.03 * column_width
     boxes: dict[str, Box] = {}
-
-    def to_box(top: float, bottom: float, x0: float, x1: float) -> Box:
-        return (int(max(0, round(top * inv))), int(min(height, round(bottom * inv))),
-                int(max(0, round(x0 * inv))), int(min(width, round(x1 * inv))))
-
     for r, names in enumerate(LAYOUT_ROWS):
         for c, name in enumerate(names):
             boxes[name] = to_box(rows[r] - pitch / 2, rows[r] + pitch / 2, edges[c] + margin, edges[c + 1] - margin)
     boxes[RHYTHM_LEAD] = to_box(rows[3] - pitch / 2, rows[3] + pitch / 2, edges[0] + margin, edges[-1] - margin)
-
-    return Layout(
-        boxes=boxes,
-        grid_box=to_box(g_top, g_bottom, g_left, g_right),
-        row_centres=[r * inv for r in rows],
-        separators=[s * inv for s in separators],
-        column_width=column_width * inv,
-        trace_left=left * inv,
-        confidence=float(np.clip(confidence, 0.0, 1.0)),
-        warnings=warnings,
-    )
+    return boxes

@@ -15,8 +15,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .cards import MODELS_DIR
-from .constants import MODEL_TITLES
+from ..constants import MODEL_TITLES
+from ..io.cards import MODELS_DIR
 
 
 def verdict_card_path(task: str, models_dir: str | Path | None = None) -> Path:
