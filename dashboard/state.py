@@ -95,7 +95,7 @@ def warm_models() -> None:
 
 def model_cards(task: str) -> dict[str, ModelCard]:
     """The readable cards of the task's models, by model kind (a model whose card is missing or refused is left
-    out here; loading it says why)."""
+    out here; ``card_problems`` says why)."""
     directory = models_dir()
     cards = {}
     for kind in TASK_SPECS[task].model_kinds:
@@ -104,6 +104,18 @@ def model_cards(task: str) -> dict[str, ModelCard]:
         except CardError:
             continue
     return {kind: card for kind, card in cards.items() if card}
+
+
+def card_problems(task: str) -> dict[str, str]:
+    """Why a card of the task was refused (invalid JSON, another schema version, a missing field), by model
+    kind; a missing card is not a problem here."""
+    problems = {}
+    for kind in TASK_SPECS[task].model_kinds:
+        try:
+            read_card(task, kind, models_dir())
+        except CardError as exc:
+            problems[kind] = str(exc)
+    return problems
 
 
 def verdict_card(task: str) -> dict | None:

@@ -10,15 +10,21 @@ from ecg_pipeline.models.inference import title
 
 def show_cards(task: str) -> None:
     cards = state.model_cards(task)
-    if not cards:
+    problems = state.card_problems(task)
+    for kind, problem in problems.items():
+        st.error(f"{title(kind)}: its card was refused. {problem}", icon=":material/error:")
+    if not cards and not problems:
         st.info(f"No trained models for this task yet. Train them with: `{training_command(task, 'cnn')}` "
                 f"and `{training_command(task, 'crnn')}`")
+        return
+    if not cards:
         return
     st.dataframe(tables.metrics_table(cards), width="stretch")
     for kind in TASK_SPECS[task].model_kinds:
         card = cards.get(kind)
         if card is None:
-            st.caption(f"{title(kind)}: no card yet. Train it with: `{training_command(task, kind)}`")
+            if kind not in problems:
+                st.caption(f"{title(kind)}: no card yet. Train it with: `{training_command(task, kind)}`")
             continue
         training = (card.training or {})
         images = training.get("images", {})

@@ -3,8 +3,9 @@
 import streamlit as st
 
 from dashboard import comparison, state, widgets
-from ecg_pipeline.constants import TASKS
+from ecg_pipeline.constants import TASK_SPECS, TASKS
 from ecg_pipeline.io.cards import training_command
+from ecg_pipeline.models.inference import title
 
 
 def main() -> None:
@@ -14,6 +15,10 @@ def main() -> None:
     found = False
     for task in TASKS:
         cards = state.model_cards(task)
+        for kind, problem in state.card_problems(task).items():
+            found = True
+            st.error(f"{title(kind)} ({TASK_SPECS[task].title}): its card was refused. {problem}",
+                     icon=":material/error:")
         if cards:
             found = True
             comparison.show_task_comparison(task, cards)

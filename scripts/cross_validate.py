@@ -49,6 +49,9 @@ def main(argv: list[str] | None = None) -> None:
 
     try:
         card = matching_card(TWELVE_LEAD, args.model)
+        if not card.lead_weighting:  # before the images are preprocessed, not after
+            raise EcgError("Run scripts/fit_lead_weighting.py first: the recipe's cross-validation repeats its "
+                           "settings.")
         images = attach_split(list_labelled_images(args.data, TWELVE_LEAD), read_split(TWELVE_LEAD))
         fitting = images[images.split.isin(["train", "validation"])].reset_index(drop=True)
         inputs, labels = dataset_inputs(fitting, TWELVE_LEAD, card.sigma, 0, 0, args.cache)

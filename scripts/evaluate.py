@@ -167,7 +167,10 @@ def main() -> None:
         clean[kind] = round(metrics["macro_f1"], 4)
         clean_verdicts[kind] = probs.argmax(axis=1)
         test_probabilities[kind] = probs
-        write_evaluation(args.task, kind, metrics)
+        try:
+            write_evaluation(args.task, kind, metrics)
+        except EcgError as exc:  # the file changed since it was loaded
+            sys.exit(f"error: {exc}")
         print(f"{args.task} {kind}: accuracy {metrics['accuracy']:.3f}, macro-F1 {metrics['macro_f1']:.3f}, "
               f"ECE {metrics['expected_calibration_error']:.3f}, latency {metrics['median_latency_ms']:.1f} ms "
               f"on {metrics['n_images']} {args.split} images")
@@ -177,8 +180,12 @@ def main() -> None:
     if args.robustness:
         table, agreement = robustness(args.task, test, loaded_models, classes, clean, clean_verdicts)
         for kind in kinds:
-            write_robustness(args.task, kind, {"split": args.split, "metric": "macro_f1", "levels": DISTORTION_LEVELS,
-                                               "results": table[kind], "verdict_unchanged": agreement[kind]})
+            try:
+                write_robustness(args.task, kind, {"split": args.split, "metric": "macro_f1",
+                                                   "levels": DISTORTION_LEVELS, "results": table[kind],
+                                                   "verdict_unchanged": agreement[kind]})
+            except EcgError as exc:
+                sys.exit(f"error: {exc}")
 
 
 if __name__ == "__main__":

@@ -48,19 +48,20 @@ def main(argv: list[str] | None = None) -> None:
     images = attach_split(list_labelled_images(args.data, TWELVE_LEAD), read_split(TWELVE_LEAD))
     fitting = images[images.split.isin(["train", "validation"])].reset_index(drop=True)
     for kind in NETWORK_KINDS if args.model == "both" else (args.model,):
-        try:  # refuses a file that is not the one its training recorded
-            card = write_lead_weighting(TWELVE_LEAD, kind, None)  # score the leads with the model alone
+        try:
+            card = matching_card(TWELVE_LEAD, kind)  # refuses a file that is not the one its training recorded
             inputs, labels = dataset_inputs(fitting, TWELVE_LEAD, card.sigma, 0, 0, args.cache)
-            if args.lead_probabilities == "out-of-fold":
+            if args.lead_probabilities == "out-of-fold":  # checked before the card's weighting is cleared
                 lead_probs = cv.saved_out_of_fold(kind, fitting.sha256.to_numpy(dtype=str), labels)
             else:
+                write_lead_weighting(TWELVE_LEAD, kind, None)  # score the leads with the model alone
                 loaded = inference.load_model(TWELVE_LEAD, kind)
                 lead_probs = np.stack([loaded.predict(x.astype(np.float32)) for x in inputs])
+            section = cv.lead_weighting_section(matching_card(TWELVE_LEAD, kind), lead_probs, labels,
+                                                args.lead_probabilities)
+            write_lead_weighting(TWELVE_LEAD, kind, section)
         except EcgError as exc:
             sys.exit(f"error: {exc}")
-        section = cv.lead_weighting_section(matching_card(TWELVE_LEAD, kind), lead_probs, labels,
-                                            args.lead_probabilities)
-        write_lead_weighting(TWELVE_LEAD, kind, section)
         print(f"{kind}: strength {section['strength']}, cross-validated macro-F1 "
               f"{section['cross_validation']['macro_f1']:.3f} against "
               f"{section['cross_validation']['mean_of_leads_macro_f1']:.3f} for the mean of the leads on the same "

@@ -16,9 +16,11 @@ and scripts/evaluate.py to fill in the card.
 from __future__ import annotations
 
 import argparse
+import sys
 
 import ecg_pipeline.tf_quiet  # noqa: F401
 from ecg_pipeline.constants import MEASUREMENT_KIND, MODEL_KINDS, TASK_SPECS, TWELVE_LEAD
+from ecg_pipeline.errors import EcgError
 from ecg_pipeline.models.fitting import TRAINING_DEFAULTS, fit_measurement_model, fit_network
 
 
@@ -46,9 +48,16 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--cache", default=".cache", help="folder for preprocessed inputs")
     parser.add_argument("--out", default=None, help="models folder (default: models/)")
     args = parser.parse_args(argv)
+    if args.model == MEASUREMENT_KIND and args.task != TWELVE_LEAD:
+        parser.error("the measurement model reads 12-lead pages")
+    try:
+        train(args)
+    except EcgError as exc:
+        sys.exit(f"error: {exc}")
+
+
+def train(args: argparse.Namespace) -> None:
     if args.model == MEASUREMENT_KIND:
-        if args.task != TWELVE_LEAD:
-            parser.error("the measurement model reads 12-lead pages")
         fit_measurement_model(args.task, args.data, args.sigma, args.seed, args.cache, args.out)
         return
     settings = dict(TRAINING_DEFAULTS[args.task])

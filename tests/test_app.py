@@ -348,14 +348,11 @@ def test_analyze_with_the_trained_models(monkeypatch):
 
 @pytest.mark.parametrize("models", ["no_models", "with_models"])
 def test_waiting_for_an_upload_loads_the_models_first(models, request, monkeypatch):
-    import streamlit as st
-
     from ecg_pipeline.constants import TASK_SPECS, TASKS
     from ecg_pipeline.models import inference
 
     request.getfixturevalue(models)
-    st.cache_resource.clear()  # models loaded by earlier tests would hide whether this page loads them
-    monkeypatch.setattr(inference, "_cache", {})
+    monkeypatch.setattr(inference, "_cache", {})  # earlier tests' models would hide whether this page loads them
     at = page("analyze").run()
     at.radio(key="analyze_source").set_value("upload").run()
     assert not at.exception and not at.error
@@ -404,3 +401,16 @@ def test_lead_stages_say_when_sigma_was_scaled_to_the_page(width, said, monkeypa
         assert said in captions
     else:
         assert "pixels per millimetre" not in captions
+
+
+@pytest.mark.parametrize("name", ["about", "comparison"])
+def test_a_refused_card_is_named_with_its_reason_not_hidden(monkeypatch, untrained_models, tmp_path, name):
+    import shutil
+
+    for path in untrained_models.iterdir():
+        shutil.copy(path, tmp_path / path.name)
+    (tmp_path / "twelve_lead_crnn.json").write_text('{"task": "twelve_lead", "model": "crnn"}')
+    monkeypatch.setenv("ECG_MODELS_DIR", str(tmp_path))
+    at = page(name).run()
+    assert not at.exception
+    assert "CRNN" in texts(at.error) and "no schema version" in texts(at.error)

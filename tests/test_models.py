@@ -160,6 +160,8 @@ def test_gradcam_heat_lies_on_the_half_of_each_lead_that_holds_the_trace(sample_
     (lambda card: card.update(schema_version=0), "schema version 0"),
     (lambda card: card.pop("sha256"), "missing sha256"),
     (lambda card: card.update(accuracy=1.0), "unknown accuracy"),
+    (lambda card: card.update(recipe_cross_validation_other_seeds=None), "wrong type: recipe_cross_validation_other"),
+    (lambda card: card.update(sha256=5), "wrong type: sha256"),
 ])
 def test_a_card_of_another_schema_or_with_missing_fields_is_refused_with_how_to_regenerate_it(tmp_path, change,
                                                                                                message):
@@ -422,3 +424,11 @@ def test_when_the_models_disagree_the_verdict_names_no_single_class(sample_manif
     assert len(set(result.aggregate["predicted_class"])) > 1
     assert verdict.agreement == "disagree" and verdict.predicted_class is None and verdict.confidence is None
     assert set(verdict.per_model) == set(TWELVE_LEAD_KINDS)
+
+
+def test_a_card_that_is_not_a_json_object_is_refused(tmp_path):
+    for path in (model_path(TWELVE_LEAD, "cnn"), card_path(TWELVE_LEAD, "cnn")):
+        shutil.copy(path, tmp_path / path.name)
+    card_path(TWELVE_LEAD, "cnn", tmp_path).write_text("[1, 2]")
+    with pytest.raises(ModelUnavailableError, match="not a model card"):
+        load_model(TWELVE_LEAD, "cnn", models_dir=tmp_path)

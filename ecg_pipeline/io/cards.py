@@ -90,6 +90,9 @@ class ModelCard:
         CardError
             With what is wrong and how to regenerate the card.
         """
+        if not isinstance(data, dict):
+            raise CardError(f"{source} is not a model card (it holds a JSON {type(data).__name__}, not an object). "
+                            f"Regenerate it: {regenerate_hint({})}")
         names = {f.name for f in fields(cls)}
         required = {f.name for f in fields(cls) if f.default is MISSING and f.default_factory is MISSING}
         version = data.get("schema_version")
@@ -103,7 +106,27 @@ class ModelCard:
                 unknown)
             raise CardError(f"{source} is not a valid model card ({'; '.join(problems)}). "
                             f"Regenerate it: {regenerate_hint(data)}")
+        wrong = [f.name for f in fields(cls) if not _holds(data.get(f.name, _ABSENT), f)]
+        if wrong:
+            raise CardError(f"{source} is not a valid model card (wrong type: {', '.join(wrong)}). "
+                            f"Regenerate it: {regenerate_hint(data)}")
         return cls(**data)
+
+
+_ABSENT = object()
+#: The JSON type each annotation stands for; ``None`` passes only where the field may be ``None``.
+_JSON_TYPES = {"str": str, "int": int, "float": (int, float), "list": list, "dict": dict}
+
+
+def _holds(value: Any, spec: Any) -> bool:
+    """Whether a card field's JSON value has the type its annotation names (absent optional fields pass)."""
+    if value is _ABSENT:
+        return True
+    annotation = str(spec.type)
+    if value is None:
+        return "None" in annotation
+    base = annotation.split("[")[0].split(" |")[0]
+    return isinstance(value, _JSON_TYPES.get(base, object)) and not (base == "int" and isinstance(value, bool))
 
 
 
@@ -114,6 +137,7 @@ def training_command(task: str, kind: str) -> str:
 
 
 def regenerate_hint(data: dict[str, Any]) -> str:
+    data = data if isinstance(data, dict) else {}
     return f"{training_command(data.get('task', '<task>'), data.get('model', '<model>'))}, then scripts/evaluate.py"
 
 
@@ -147,7 +171,7 @@ def read_card(task: str, kind: str, models_dir: str | Path | None = None) -> Mod
         return None
     try:
         data = json.loads(path.read_text())
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+    except (OSError, json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise CardError(f"{path.name} is not readable JSON ({exc}). Regenerate it: "
                         f"{regenerate_hint({'task': task, 'model': kind})}") from exc
     return ModelCard.from_dict(data, path.name)
@@ -219,9 +243,12 @@ def write_recipe_cross_validation(task: str, kind: str, result: dict, seed: int 
     apart."""
     card = matching_card(task, kind, models_dir)
     if seed is None:
-        return _update(task, kind, models_dir, recipe_cross_validation=result)
-    return _update(task, kind, models_dir,
-                   recipe_cross_validation_other_seeds={**card.recipe_cross_validation_other_seeds, str(seed): result})
+        card = replace(card, recipe_cross_validation=result)
+    else:
+        card = replace(card, recipe_cross_validation_other_seeds={**card.recipe_cross_validation_other_seeds,
+                                                                  str(seed): result})
+    _write(card, models_dir)
+    return card
 
 
 def file_matches_card(task: str, kind: str, models_dir: str | Path | None = None) -> bool:

@@ -10,7 +10,6 @@ from pathlib import Path
 from ..constants import BEAT, MEASUREMENT_KIND, TASK_SPECS, TWELVE_LEAD
 from ..io.cards import ModelCard, matching_card, model_path, now, out_of_fold_path, save_trained_card
 from ..io.data import attach_split, list_labelled_images, read_split
-from . import training
 from .aggregation import AGGREGATION_METHOD
 from .features import dataset_inputs
 
@@ -92,6 +91,8 @@ def fit_network(task: str, kind: str, data: str | Path, settings: dict, sigma: f
     preprocessing_s = time.time() - started
     initial_weights, previous_runs = previous_training(task, kind, out) if resume else (None, [])
     started = time.time()
+    from . import training  # TensorFlow, loaded only for a network's training
+
     model, history = training.train_model(task, kind, train_xy, val_xy, epochs=settings["epochs"],
                                           batch_size=settings["batch_size"], patience=settings["patience"],
                                           seed=seed, class_weight_power=settings["class_weight_power"],
