@@ -33,7 +33,8 @@ test: setup browser lint
 	$(PY) -m pytest
 
 benchmark: setup
-	$(PY) scripts/benchmark.py
+	$(PY) scripts/benchmark.py --engine ray
+	$(PY) scripts/results_table.py --write-readme >/dev/null
 
 samples: setup
 	$(PY) scripts/make_samples.py --out data/samples

@@ -43,9 +43,51 @@ def predict_files(files: list[Path], task: str, kinds: tuple[str, ...], workers:
         yield from pool.map(lambda path: predict_rows(path, task, kinds, anyway), files)
 
 
-def command_predict(args: argparse.Namespace) -> int:
+def scored_files(files: list[Path], args: argparse.Namespace,
+                 kinds: tuple[str, ...]) -> Iterator[tuple[int, list[dict]]]:
+    """``(index in files, rows)`` of each file from the engine asked for: in order in-process, as they finish
+    on Ray."""
+    if args.engine == "ray":
+        from .archive import score_archive
+
+        yield from score_archive(files, args.task, kinds, args.workers or 2, args.address, args.analyze_anyway)
+    else:
+        yield from enumerate(predict_files(files, args.task, kinds, args.workers, args.analyze_anyway))
+
+
+def write_rows(rows: list[dict], columns: list[str], fmt: str, out: str | None) -> None:
+    """The table as CSV or JSON (to ``out``, else standard output) or Parquet (to ``out``)."""
     import csv
 
+    if fmt == "parquet":  # typed columns: probabilities as numbers (missing: null), the rest as text
+        import pandas as pd
+
+        frame = pd.DataFrame([{k: r.get(k) for k in columns} for r in rows], columns=columns)
+        numeric = [c for c in columns if c == "confidence" or c.startswith("p_")]
+        frame[numeric] = frame[numeric].apply(pd.to_numeric).astype(float)
+        text = [c for c in columns if c not in numeric]
+        frame[text] = frame[text].fillna("").astype(str)
+        frame.to_parquet(out, index=False)
+        return
+    stream = open(out, "w", newline="") if out else sys.stdout  # noqa: SIM115 (stdout is not closed)
+    try:
+        if fmt == "json":
+            json.dump([{k: r.get(k, "") for k in columns} for r in rows], stream, indent=1)
+            stream.write("\n")
+        else:
+            writer = csv.DictWriter(stream, fieldnames=columns, extrasaction="ignore", lineterminator="\n")
+            writer.writeheader()
+            writer.writerows(rows)
+    finally:
+        if out:
+            stream.close()
+
+
+def command_predict(args: argparse.Namespace) -> int:
+    from tqdm import tqdm
+
+    if args.format == "parquet" and not args.out:
+        raise EcgError("Parquet is written to a file: add --out FILE.parquet.")
     kinds = model_choice(args.model)
     files: list[Path] = []
     rows: list[dict] = []
@@ -58,19 +100,18 @@ def command_predict(args: argparse.Namespace) -> int:
         if path.is_dir() and not found:
             rows.extend(error_rows(raw, "", kinds, "No image files in this folder."))
         files.extend(found)
-    results = predict_files(files, args.task, kinds, args.workers, args.analyze_anyway)
-    for number, (path, rows_of_file) in enumerate(zip(files, results, strict=True), start=1):
-        rows.extend(rows_of_file)
-        if args.progress:
-            print(f"[{number}/{len(files)}] {path}", file=sys.stderr)
-    columns = table_columns(rows, args.task)
-    if args.format == "json":
-        json.dump([{k: r.get(k, "") for k in columns} for r in rows], sys.stdout, indent=1)
-        print()
-    else:
-        writer = csv.DictWriter(sys.stdout, fieldnames=columns, extrasaction="ignore", lineterminator="\n")
-        writer.writeheader()
-        writer.writerows(rows)
+    by_file: dict[int, list[dict]] = {}
+    # The bar (count, rate, time left) is for a person at a terminal; --progress writes lines for a log.
+    with tqdm(total=len(files), unit="image", file=sys.stderr, disable=not sys.stderr.isatty(),
+              dynamic_ncols=True) as bar:
+        for index, rows_of_file in scored_files(files, args, kinds):
+            by_file[index] = rows_of_file
+            bar.update()
+            if args.progress:
+                tqdm.write(f"[{len(by_file)}/{len(files)}] {files[index]}", file=sys.stderr)
+    for index in range(len(files)):
+        rows.extend(by_file[index])
+    write_rows(rows, table_columns(rows, args.task), args.format, args.out)
     return 0 if rows and all(not r.get("error") for r in rows) else 1
 
 
@@ -102,12 +143,19 @@ def build_parser() -> argparse.ArgumentParser:
     predict.add_argument("--task", choices=["auto", *TASKS], default="auto")
     predict.add_argument("--model", choices=[*MODEL_KINDS, "both", "all"], default="all",
                          help="one model, both networks, or all (the default): the networks and the measurement model")
-    predict.add_argument("--format", choices=["csv", "json"], default="csv")
+    predict.add_argument("--format", choices=["csv", "json", "parquet"], default="csv",
+                         help="parquet (for large runs) needs --out")
+    predict.add_argument("--out", help="write the table to this file instead of standard output")
+    predict.add_argument("--engine", choices=["local", "ray"], default="local",
+                         help="local: threads in this process; ray: Ray Data actors, for archives")
+    predict.add_argument("--address", help="with --engine ray: the Ray cluster to join (for example auto, or "
+                                           "ray://head:10001); default: start a local Ray")
     predict.add_argument("--analyze-anyway", action="store_true",
                          help="run the models on images the ECG-evidence gate refuses (their rows say so)")
     predict.add_argument("--progress", action="store_true", help="report each file on stderr")
     predict.add_argument("--workers", type=int, default=None,
-                         help="images analysed at once (default: the CPU count, at most 4)")
+                         help="images analysed at once (default: the CPU count, at most 4; with --engine ray, "
+                              "the actors, one CPU each, default 2)")
     predict.set_defaults(handler=command_predict)
     stages = sub.add_parser("stages", help="write every preprocessing stage of one image as PNG")
     stages.add_argument("image")

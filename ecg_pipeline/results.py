@@ -163,11 +163,68 @@ def results_document(models_dir: str | Path | None = None) -> str:
     return "\n".join(lines)
 
 
+BENCHMARK_REPORT = PROJECT_ROOT / "docs" / "benchmark.json"
+#: The speed targets, and whether a figure must stay at most (``"max"``) or at least (``"min"``) at them.
+SPEED_TARGETS = {
+    "analyze, every model (ms)": (200, "max"),
+    "ratio to the reference recipe's preprocessing": (1.0, "max"),
+    "measurements added (ms)": (60, "max"),
+    "predict, every model (images/s)": (15, "min"),
+    "upload to verdict (s)": (1.5, "max"),
+    "upload to the whole page (s)": (3.0, "max"),
+    "peak resident memory (MB)": (1200, "max"),
+}
+
+
+def speed_figures(report: dict) -> dict[str, float | None]:
+    """The figures of a ``scripts/benchmark.py`` report that the speed table shows (``None``: not measured)."""
+    medians, dashboard, ray = report["median_ms"], report.get("dashboard", {}), report.get("ray", {})
+    return {
+        "analyze, every model (ms)": medians["analyze, every model (from file bytes)"],
+        "reference recipe preprocessing (ms)": medians["reference recipe preprocessing (from file bytes)"],
+        "ratio to the reference recipe's preprocessing": report["ratio_analyze_to_reference"],
+        "measurements added (ms)": medians["measure_page (the added measurements)"],
+        "predict, every model (images/s)": report["predict_images_per_s"],
+        "predict on Ray, 1 worker (images/s, actors up)": ray.get("1 worker steady images/s"),
+        "predict on Ray, 2 workers (images/s, actors up)": ray.get("2 workers steady images/s"),
+        "Ray scaling, 2 workers / 1": ray.get("scaling, 2 workers / 1 (steady)"),
+        "upload to verdict (s)": dashboard.get("upload to verdict, median s"),
+        "upload to the whole page (s)": dashboard.get("upload to complete, median s"),
+        "peak resident memory (MB)": report["peak_rss_mb"],
+    }
+
+
+def speed_table(report: dict) -> str:
+    """The speed figures of one benchmark run as a Markdown table, each beside its target."""
+    lines = [f"Measured in one run of `scripts/benchmark.py` on {report.get('cpu_cores', '?')} CPU cores "
+             f"(medians over {report['repeats']} runs; `docs/benchmark.json`).", "",
+             "| figure | measured | target | met |", "|---|---|---|---|"]
+    for name, value in speed_figures(report).items():
+        target, sense = SPEED_TARGETS.get(name, (None, ""))
+        shown = "not measured" if value is None else f"{value:.2f}" if value < 10 else f"{value:.0f}"
+        goal = "" if target is None else f"{'at most' if sense == 'max' else 'at least'} {target:g}"
+        met = "" if target is None or value is None else "yes" if (
+            value <= target if sense == "max" else value >= target) else "no"
+        lines.append(f"| {name} | {shown} | {goal} | {met} |")
+    return "\n".join(lines)
+
+
+def speed_block(report_path: Path = BENCHMARK_REPORT) -> str:
+    """``speed_table`` of the committed benchmark report, or a line saying it has not been run."""
+    if not report_path.exists():
+        return "No benchmark report yet: run `scripts/benchmark.py --engine ray`."
+    return speed_table(json.loads(report_path.read_text()))
+
+
+def _replace_block(text: str, name: str, body: str) -> str:
+    block = f"<!-- {name}:start -->\n{body}\n<!-- {name}:end -->"
+    return re.sub(rf"<!-- {name}:start -->.*?<!-- {name}:end -->", lambda _: block, text, flags=re.S)
+
+
 def write_readme(readme: Path = PROJECT_ROOT / "README.md") -> None:
-    """Replace the block between the README's results markers with the current tables, and write
-    ``docs/results.md`` beside it."""
-    text = readme.read_text()
-    block = f"<!-- results:start -->\n{results_block()}\n<!-- results:end -->"
-    readme.write_text(re.sub(r"<!-- results:start -->.*?<!-- results:end -->", lambda _: block, text, flags=re.S))
+    """Replace the README's results and speed blocks with the current tables, and write ``docs/results.md``
+    beside it."""
+    text = _replace_block(readme.read_text(), "results", results_block())
+    readme.write_text(_replace_block(text, "speed", speed_block()))
     (readme.parent / "docs" / "results.md").write_text(results_document())
 

@@ -102,10 +102,11 @@ def file_rows(name: str, data: bytes, task: str, kinds: tuple[str, ...], anyway:
     ``name#page=N``, rendered one at a time). A file or page that cannot be analysed gets rows carrying the
     reason; nothing is raised."""
     from .errors import EcgError
-    from .io.loading import is_pdf, pdf_page, pdf_page_count
+    from .io.loading import is_pdf, pdf_page, pdf_page_count, read_bytes
     from .models.inference import analyze
 
     try:
+        data = read_bytes(data)  # an empty file, or one over the size limit, is refused here
         pages = pdf_page_count(data) if is_pdf(data) else 0
     except EcgError as exc:
         return error_rows(name, task, kinds, str(exc))
@@ -114,8 +115,8 @@ def file_rows(name: str, data: bytes, task: str, kinds: tuple[str, ...], anyway:
         label = f"{name}#page={number}" if number else name
         try:
             image = pdf_page(data, number) if number else data
-            rows.extend(prediction_rows(label, analyze(image, task=task, models=kinds, models_dir=models_dir,
-                                                       anyway=anyway), kinds))
+            result = analyze(image, task=task, models=kinds, models_dir=models_dir, anyway=anyway, explain=False)
+            rows.extend(prediction_rows(label, result, kinds))
         except EcgError as exc:
             rows.extend(error_rows(label, task, kinds, str(exc)))
         except Exception as exc:  # never a traceback for one bad file: report it and go on

@@ -144,16 +144,41 @@ def qrs_likeness(signal: np.ndarray, peaks: np.ndarray, fs: float) -> np.ndarray
     windows = qrs_windows(fill_gaps(signal), peaks, fs, QRS_HALF_WINDOW_S + SHAPE_LAG_S)
     if len(windows) < 3:
         return np.ones(len(windows))
-    template = np.nanmedian(windows, axis=0)[lag: windows.shape[1] - lag]
-    return np.array([max(_correlation(window[shift: shift + len(template)], template) for shift in range(2 * lag + 1))
-                     for window in windows])
+    template = column_nanmedian(windows)[lag: windows.shape[1] - lag]
+    shifts = np.arange(2 * lag + 1)[:, None] + np.arange(len(template))[None, :]
+    return _correlations(windows[:, shifts], template).max(axis=1)
 
 
-def _correlation(a: np.ndarray, b: np.ndarray) -> float:
-    known = ~np.isnan(a) & ~np.isnan(b)
-    a, b = a[known] - a[known].mean(), b[known] - b[known].mean()
-    denominator = np.sqrt(np.sum(a * a) * np.sum(b * b))
-    return float(np.sum(a * b) / denominator) if denominator > 0 else 1.0
+def _correlations(shifted: np.ndarray, template: np.ndarray) -> np.ndarray:
+    """Pearson correlation of each (beat, shift) window with the template over the samples both have (1 where
+    either is flat)."""
+    known = ~np.isnan(shifted) & ~np.isnan(template)
+    counts = np.maximum(known.sum(axis=-1, keepdims=True), 1)
+    a = np.where(known, shifted, 0.0)
+    b = np.where(known, template, 0.0)
+    a = np.where(known, a - a.sum(axis=-1, keepdims=True) / counts, 0.0)
+    b = np.where(known, b - b.sum(axis=-1, keepdims=True) / counts, 0.0)
+    denominator = np.sqrt(np.sum(a * a, axis=-1) * np.sum(b * b, axis=-1))
+    return np.where(denominator > 0, np.sum(a * b, axis=-1) / np.where(denominator > 0, denominator, 1.0), 1.0)
+
+
+def column_nanmedian(windows: np.ndarray) -> np.ndarray:
+    """The median of each column over its non-NaN values; NaN where a column has none. The same values as
+    ``np.nanmedian(windows, axis=0)``, without its warning and about ten times faster on a lead's beats (numpy
+    takes a masked-array path for short columns).
+
+    Examples
+    --------
+    >>> column_nanmedian(np.array([[1.0, np.nan, 5.0], [3.0, np.nan, np.nan], [2.0, np.nan, 7.0]])).tolist()
+    [2.0, nan, 6.0]
+    """
+    counts = (~np.isnan(windows)).sum(axis=0)
+    ordered = np.sort(windows, axis=0)  # NaN sorts last
+    out = np.full(windows.shape[1], np.nan)
+    columns = np.flatnonzero(counts)
+    low, high = (counts[columns] - 1) // 2, counts[columns] // 2
+    out[columns] = (ordered[low, columns] + ordered[high, columns]) / 2.0
+    return out
 
 
 def qrs_prominence(peaks_s: np.ndarray, slope: np.ndarray, fs: float) -> float:

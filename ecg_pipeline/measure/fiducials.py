@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.ndimage import uniform_filter1d
 
-from .beats import fill_gaps
+from .beats import column_nanmedian, fill_gaps
 
 #: A median beat spans this window around its R peak (s): the P wave before, the T wave after.
 BEAT_WINDOW_S = (-0.3, 0.6)
@@ -124,7 +124,7 @@ def median_beat(signal: np.ndarray, fs: float, beat_s: np.ndarray) -> MedianBeat
     windows = windows[~np.isnan(windows[:, qrs]).any(axis=1)] if len(windows) else windows
     if len(windows) == 0:
         return None
-    template = _nanmedian(windows) if np.any(~np.isnan(windows)) else None
+    template = column_nanmedian(windows) if np.any(~np.isnan(windows)) else None
     if template is None or np.mean(~np.isnan(template)) < MIN_MEASURED_SHARE:
         return None
     qrs = slice(int(round((-0.06 - BEAT_WINDOW_S[0]) * fs)), int(round((0.08 - BEAT_WINDOW_S[0]) * fs)))
@@ -132,16 +132,7 @@ def median_beat(signal: np.ndarray, fs: float, beat_s: np.ndarray) -> MedianBeat
     aligned, width = np.full_like(windows, np.nan), windows.shape[1]
     for i, lag in enumerate(best_lags(windows, template, max_lag, qrs)):
         aligned[i, max(0, -lag): width - max(0, lag)] = windows[i, max(0, lag): width + min(0, lag)]
-    return MedianBeat(millivolts=_nanmedian(aligned), fs=fs, n_beats=len(windows))
-
-
-def _nanmedian(windows: np.ndarray) -> np.ndarray:
-    """The median over the beats of every sample some beat covers; NaN where none does (without numpy's
-    warning, and without ``warnings.catch_warnings``, which is not safe between threads)."""
-    covered = np.isfinite(windows).any(axis=0)
-    out = np.full(windows.shape[1], np.nan)
-    out[covered] = np.nanmedian(windows[:, covered], axis=0)
-    return out
+    return MedianBeat(millivolts=column_nanmedian(aligned), fs=fs, n_beats=len(windows))
 
 
 def slope_energy(beats: list[MedianBeat]) -> np.ndarray:

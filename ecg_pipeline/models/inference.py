@@ -241,7 +241,7 @@ def _run_network(model: LoadedModel, pipeline: PipelineResult, classes: list[str
 
 def analyze(image: ImageSource | PipelineResult, task: str = "twelve_lead",
             models: tuple[str, ...] = MODEL_KINDS, sigma: float = 1.0, threshold: str | float = "otsu",
-            models_dir: str | Path | None = None, anyway: bool = False) -> AnalysisResult:
+            models_dir: str | Path | None = None, anyway: bool = False, explain: bool = True) -> AnalysisResult:
     """Run the pipeline, the ECG-evidence gate and the models on one image.
 
     Parameters
@@ -252,6 +252,9 @@ def analyze(image: ImageSource | PipelineResult, task: str = "twelve_lead",
     sigma, threshold : see ``run_pipeline``
     anyway : bool
         Run the models even when the gate finds no ECG in the image (the result is marked ``forced``).
+    explain : bool
+        Compute what each measurement added to the measurement model's verdict (about 40 ms a page); a table of
+        predictions does without it.
 
     Returns
     -------
@@ -273,7 +276,7 @@ def analyze(image: ImageSource | PipelineResult, task: str = "twelve_lead",
     measurements = measure_page(pipeline) if pipeline.task == TWELVE_LEAD else None
     gate = check_evidence(pipeline, measurements)
     kinds = [k for k in models if k in spec.model_kinds] if gate.passed or anyway else []
-    outputs = _run_models(pipeline, measurements, kinds, classes, models_dir)
+    outputs = _run_models(pipeline, measurements, kinds, classes, models_dir, explain)
     aggregate = pd.DataFrame.from_dict(outputs.aggregate, orient="index", columns=[*classes, "predicted_class"])
     aggregate.index.name = "model"
     return AnalysisResult(pipeline=pipeline, per_lead=_frames(outputs.per_lead, ["model", "lead", *classes]),
@@ -295,7 +298,7 @@ class _ModelOutputs:
 
 
 def _run_models(pipeline: PipelineResult, measurements: Measurements | None, kinds: list[str], classes: list[str],
-                models_dir: str | Path | None) -> _ModelOutputs:
+                models_dir: str | Path | None, explain: bool = True) -> _ModelOutputs:
     """Each model's page probabilities (and a network's per-lead ones); a model that cannot run keeps its reason."""
     outputs = _ModelOutputs()
     for kind in kinds:
@@ -309,7 +312,8 @@ def _run_models(pipeline: PipelineResult, measurements: Measurements | None, kin
                 outputs.errors[kind] = f"No measurement verdict: {measurements.missing['page']}."
                 continue
             combined = model.predict_page(measurements)
-            outputs.measurement_contributions = model.contributions(measurements, int(np.argmax(combined)))
+            if explain:
+                outputs.measurement_contributions = model.contributions(measurements, int(np.argmax(combined)))
         else:
             combined, (frame, contributions) = _run_network(model, pipeline, classes)
             outputs.per_lead.append(frame)

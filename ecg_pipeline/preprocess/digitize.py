@@ -40,15 +40,12 @@ def ink_runs(binary: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     >>> [a.tolist() for a in ink_runs(lead)]
     [[0, 0, 1], [1, 4, 0], [2, 4, 0]]
     """
-    padded = np.zeros((binary.shape[0] + 2, binary.shape[1]), np.int8)
-    padded[1:-1] = np.asarray(binary, bool)
-    steps = np.diff(padded, axis=0)
-    start_rows, start_cols = np.nonzero(steps == 1)
-    end_rows, end_cols = np.nonzero(steps == -1)
-    # np.nonzero walks row by row; runs are wanted column by column, top to bottom.
-    starts = np.lexsort((start_rows, start_cols))
-    ends = np.lexsort((end_rows, end_cols))
-    return start_cols[starts], start_rows[starts], end_rows[ends] - 1
+    # Transposed, so that np.nonzero's row-by-row walk gives the runs column by column, top to bottom; with
+    # a blank row above and below, each column's changes alternate: a run's start, then the row past its end.
+    padded = np.zeros((binary.shape[1], binary.shape[0] + 2), bool)
+    padded[:, 1:-1] = np.asarray(binary, bool).T
+    columns, rows = np.nonzero(padded[:, 1:] != padded[:, :-1])
+    return columns[0::2], rows[0::2], rows[1::2] - 1
 
 
 def trace_rows(binary: np.ndarray) -> np.ndarray:
@@ -95,17 +92,22 @@ def trace_rows(binary: np.ndarray) -> np.ndarray:
         tops[anchor], bottoms[anchor] = first[nearest], last[nearest]
         rows[anchor] = (tops[anchor] + bottoms[anchor]) / 2.0
     several = np.flatnonzero(runs_in > 1)
+    # The walk is sequential (each column needs its neighbour's row), so it runs on Python numbers: numpy's
+    # per-call cost on these few-element slices was most of digitizing.
+    row_of, starts, ends = rows.tolist(), firsts.tolist(), lasts.tolist()
+    bound, edge_of, bar_height = bounds.tolist(), at_edge.tolist(), BAR_HEIGHT_SHARE * height
     for direction, columns_walked in ((1, several[several > anchor]), (-1, several[several < anchor][::-1])):
-        for x in columns_walked:
+        for x in columns_walked.tolist():
             before = x - direction
-            while np.isnan(rows[before]):  # the anchor's row is set, so this stops
+            while row_of[before] != row_of[before]:  # NaN; the anchor's row is set, so this stops
                 before -= direction
-            first, last = firsts[bounds[x]: bounds[x + 1]], lasts[bounds[x]: bounds[x + 1]]
-            nearest = int(np.argmin(np.minimum(np.abs(first - rows[before]), np.abs(last - rows[before]))))
-            top, bottom = first[nearest], last[nearest]
-            if at_edge[x] and bottom - top > BAR_HEIGHT_SHARE * height:
+            previous = row_of[before]
+            top, bottom = min(zip(starts[bound[x]: bound[x + 1]], ends[bound[x]: bound[x + 1]], strict=True),
+                              key=lambda run: min(abs(run[0] - previous), abs(run[1] - previous)))
+            if edge_of[x] and bottom - top > bar_height:
                 continue
-            rows[x], tops[x], bottoms[x] = (top + bottom) / 2.0, top, bottom
+            row_of[x], tops[x], bottoms[x] = (top + bottom) / 2.0, top, bottom
+    rows = np.array(row_of)
     return _apexes(rows, tops, bottoms, float(np.median(lasts[bounds[single]] - firsts[bounds[single]])) + 1.0)
 
 
