@@ -17,6 +17,7 @@ import logging
 import os
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -32,7 +33,11 @@ class RayUnavailableError(EcgError):
     """Ray, or its Data library, is not installed."""
 
 
-def _ray():
+class ArchiveScoringError(EcgError):
+    """Ray failed during a run (an actor that could not start, a node lost)."""
+
+
+def _ray() -> Any:
     try:
         import ray
         import ray.data  # noqa: F401
@@ -112,25 +117,40 @@ def score_archive(files: list[Path], task: str, kinds: tuple[str, ...], workers:
     """
     from .io.loading import check_file
 
-    index_of: dict[str, int] = {}
+    # Ray names each file by the path it read, which is the real path given; a file asked for twice (two
+    # overlapping folders, a symlink) is read once and its rows given to every index that asked for it.
+    indexes_of: dict[str, list[int]] = {}
     for index, path in enumerate(files):
         try:
-            check_file(path)  # a missing or oversized file is refused before Ray reads it, as in-process
+            check_file(path)  # a missing, unreadable or oversized file is refused before Ray reads it
         except EcgError as exc:
             yield index, error_rows(str(path), task, kinds, str(exc))
             continue
-        index_of[os.path.abspath(path)] = index
-    if not index_of:
+        indexes_of.setdefault(os.path.realpath(path), []).append(index)
+    if not indexes_of:
         return
     start_ray(address, workers)
     ray = _ray()
-    # Reading is I/O: it takes no CPU from the actors, which would otherwise wait for it forever.
-    dataset = ray.data.read_binary_files(list(index_of), include_paths=True, num_cpus=0, concurrency=1)
+    # Reading is I/O: it takes no CPU from the actors, which would otherwise wait for it forever; one read
+    # task at a time, since each starts a Python worker and scoring, not reading, is the bottleneck.
+    dataset = ray.data.read_binary_files(list(indexes_of), include_paths=True, num_cpus=0, concurrency=1)
     scored = dataset.map_batches(ImageScorer, batch_size=BATCH_FILES, batch_format="numpy",
                                  compute=ray.data.ActorPoolStrategy(size=workers), num_cpus=1,
                                  fn_constructor_args=(task, tuple(kinds), anyway, models_dir))
-    for batch in scored.iter_batches(batch_size=None, batch_format="numpy"):
-        for path, rows in zip(batch["path"], batch["rows"], strict=True):
-            index = index_of[os.path.abspath("/" + str(path).lstrip("/"))]
-            yield index, [{**row, "path": str(files[index]) + row["path"][len(str(path)):]}
-                          for row in json.loads(rows)]
+    try:
+        for batch in scored.iter_batches(batch_size=None, batch_format="numpy"):
+            for path, rows in zip(batch["path"], batch["rows"], strict=True):
+                for index in indexes_of[_real_path(str(path), indexes_of)]:
+                    # The rows carry Ray's name for the file; the table carries the name the user gave.
+                    yield index, [{**row, "path": str(files[index]) + row["path"][len(str(path)):]}
+                                  for row in json.loads(rows)]
+    except ray.exceptions.RayError as exc:
+        first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise ArchiveScoringError(f"Ray could not finish the run ({type(exc).__name__}: {first_line[:300]}). "
+                                  "Check that every node has this project, its models and the files at the "
+                                  "same paths.") from exc
+
+
+def _real_path(ray_path: str, known: dict[str, list[int]]) -> str:
+    """The real path a Ray ``path`` column names (Ray may drop the leading slash of a local path)."""
+    return ray_path if ray_path in known else "/" + ray_path.lstrip("/")

@@ -83,11 +83,24 @@ def write_rows(rows: list[dict], columns: list[str], fmt: str, out: str | None) 
             stream.close()
 
 
-def command_predict(args: argparse.Namespace) -> int:
-    from tqdm import tqdm
-
+def check_predict_options(args: argparse.Namespace) -> None:
+    """Refuse, before anything is scored, options that cannot work together."""
     if args.format == "parquet" and not args.out:
         raise EcgError("Parquet is written to a file: add --out FILE.parquet.")
+    if args.out and not Path(args.out).resolve().parent.is_dir():
+        raise EcgError(f"The folder for --out does not exist: {Path(args.out).resolve().parent}")
+    if args.workers is not None and args.workers < 1:
+        raise EcgError("--workers needs at least 1.")
+    if args.address and args.engine != "ray":
+        raise EcgError("--address names a Ray cluster: add --engine ray.")
+
+
+def command_predict(args: argparse.Namespace) -> int:
+    """Score the files and folders asked for and write one row per model and image, and the verdict's; exit
+    status 1 when any row carries an error."""
+    from tqdm import tqdm
+
+    check_predict_options(args)
     kinds = model_choice(args.model)
     files: list[Path] = []
     rows: list[dict] = []

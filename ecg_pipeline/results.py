@@ -185,9 +185,11 @@ def speed_figures(report: dict) -> dict[str, float | None]:
         "ratio to the reference recipe's preprocessing": report["ratio_analyze_to_reference"],
         "measurements added (ms)": medians["measure_page (the added measurements)"],
         "predict, every model (images/s)": report["predict_images_per_s"],
+        "predict on Ray, 1 worker (images/s, with the actors' start)": ray.get("1 worker images/s"),
+        "predict on Ray, 2 workers (images/s, with the actors' start)": ray.get("2 workers images/s"),
         "predict on Ray, 1 worker (images/s, actors up)": ray.get("1 worker steady images/s"),
         "predict on Ray, 2 workers (images/s, actors up)": ray.get("2 workers steady images/s"),
-        "Ray scaling, 2 workers / 1": ray.get("scaling, 2 workers / 1 (steady)"),
+        "Ray scaling, 2 workers / 1 (actors up)": ray.get("scaling, 2 workers / 1 (steady)"),
         "upload to verdict (s)": dashboard.get("upload to verdict, median s"),
         "upload to the whole page (s)": dashboard.get("upload to complete, median s"),
         "peak resident memory (MB)": report["peak_rss_mb"],
@@ -197,7 +199,8 @@ def speed_figures(report: dict) -> dict[str, float | None]:
 def speed_table(report: dict) -> str:
     """The speed figures of one benchmark run as a Markdown table, each beside its target."""
     lines = [f"Measured in one run of `scripts/benchmark.py` on {report.get('cpu_cores', '?')} CPU cores "
-             f"(medians over {report['repeats']} runs; `docs/benchmark.json`).", "",
+             f"(`docs/benchmark.json`): times are medians over {report['repeats']} repeats; each throughput is one "
+             f"pass over distinct printouts, and each page time the median of one upload per class.", "",
              "| figure | measured | target | met |", "|---|---|---|---|"]
     for name, value in speed_figures(report).items():
         target, sense = SPEED_TARGETS.get(name, (None, ""))

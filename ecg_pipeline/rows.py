@@ -97,7 +97,7 @@ def prediction_rows(path: str, result, kinds: tuple[str, ...]) -> list[dict]:
 
 
 def file_rows(name: str, data: bytes, task: str, kinds: tuple[str, ...], anyway: bool = False,
-              models_dir=None) -> list[dict]:
+              models_dir: str | None = None) -> list[dict]:
     """The rows of one file's bytes: ``prediction_rows`` of the image, or of each page of a PDF (named
     ``name#page=N``, rendered one at a time). A file or page that cannot be analysed gets rows carrying the
     reason; nothing is raised."""

@@ -37,8 +37,9 @@ def archive(tmp_path_factory):
 def test_ray_scores_an_archive_with_the_same_rows_as_in_process(archive, tmp_path):
     pytest.importorskip("ray")
     local, ray = tmp_path / "local.csv", tmp_path / "ray.csv"
-    in_process = run_cli("predict", str(archive), "--out", str(local))
-    on_ray = run_cli("predict", str(archive), "--engine", "ray", "--workers", "2", "--out", str(ray))
+    again = str(archive / "real_beat_normal_1.png")  # asked for twice: once in its folder, once by name
+    in_process = run_cli("predict", str(archive), again, "--out", str(local))
+    on_ray = run_cli("predict", str(archive), again, "--engine", "ray", "--workers", "2", "--out", str(ray))
     assert on_ray.returncode == in_process.returncode == 1, on_ray.stderr  # the broken files are errors
     rows, expected = pd.read_csv(ray, dtype=str), pd.read_csv(local, dtype=str)
     pd.testing.assert_frame_equal(rows, expected)  # every value as written, to the 6 decimals of the table
@@ -48,6 +49,7 @@ def test_ray_scores_an_archive_with_the_same_rows_as_in_process(archive, tmp_pat
                           ("blank_pages.pdf#page=1", "not an ECG")]:
         assert message in errors[str(archive / name)]
     assert rows.path.str.startswith(str(archive / "real_twelve_lead_")).sum() > 0
+    assert (rows.path == again).sum() == 2 * 3  # both requests of the beat: CNN, CRNN and verdict rows each
     assert (rows.model == "measurements").any() and rows.predicted_class.notna().sum() > 40
 
 
@@ -64,8 +66,18 @@ def test_parquet_holds_the_rows_of_the_csv(tmp_path):
     assert table.loc[table.model == "cnn", "p_normal"].notna().any()  # numbers, not text
 
 
-def test_parquet_without_a_file_and_ray_not_installed_get_sentences(monkeypatch):
-    assert "add --out" in run_cli("predict", str(SAMPLES), "--format", "parquet").stderr
+@pytest.mark.parametrize("options, message", [
+    (["--format", "parquet"], "add --out"),
+    (["--out", "/no/such/folder/rows.csv"], "does not exist"),
+    (["--workers", "0"], "at least 1"),
+    (["--address", "auto"], "add --engine ray"),
+])
+def test_options_that_cannot_work_are_refused_before_scoring(options, message):
+    run = run_cli("predict", str(SAMPLES), *options)
+    assert run.returncode == 2 and message in run.stderr and not run.stdout
+
+
+def test_ray_not_installed_gets_a_sentence(monkeypatch):
     from ecg_pipeline import archive
 
     monkeypatch.setitem(sys.modules, "ray", None)

@@ -11,6 +11,8 @@ from PIL import Image
 from ecg_pipeline.errors import ImageTooLargeError, ImageTooSmallError, InvalidImageError
 from ecg_pipeline.io.loading import load_image
 
+from .conftest import SAMPLES
+
 
 def encode(image: Image.Image, fmt: str, **kwargs) -> bytes:
     buffer = io.BytesIO()
@@ -108,3 +110,28 @@ def test_file_size_limit(tmp_path, monkeypatch):
     monkeypatch.setattr(loading, "MAX_FILE_BYTES", 100)
     with pytest.raises(ImageTooLargeError, match="MB"):
         loading.load_image(encode(Image.new("RGB", (100, 100)), "BMP"))
+
+
+@pytest.mark.parametrize("options", [{"quality": 90}, {"quality": 85, "progressive": True},
+                                     {"quality": 90, "subsampling": 0}, {"mode": "L"}])
+def test_jpegs_decoded_by_opencv_have_pillows_pixels(options):
+    from ecg_pipeline.io.loading import _decoded_jpeg, decode_image
+
+    page = Image.open(SAMPLES / "real_twelve_lead_normal_1.jpg").convert(options.pop("mode", "RGB"))
+    buffer = io.BytesIO()
+    page.save(buffer, "JPEG", **options)
+    data = buffer.getvalue()
+    assert _decoded_jpeg(data, Image.open(io.BytesIO(data))) is not None  # the fast path is the one taken
+    expected = np.asarray(Image.open(io.BytesIO(data)).convert("RGB"))
+    assert np.array_equal(decode_image(data), expected)
+
+
+def test_a_jpeg_whose_exif_cannot_be_parsed_still_decodes(monkeypatch):
+    from ecg_pipeline.io.loading import decode_image
+
+    def broken(self):
+        raise SyntaxError("not a TIFF file")  # what Pillow raises for some damaged EXIF blocks
+
+    monkeypatch.setattr(Image.Image, "getexif", broken)
+    data = (SAMPLES / "real_twelve_lead_normal_1.jpg").read_bytes()
+    assert decode_image(data).shape[2] == 3

@@ -37,7 +37,10 @@ def read_bytes(source: bytes | bytearray | str | os.PathLike | BinaryIO) -> byte
         data = bytes(source)
     elif isinstance(source, (str, os.PathLike)):
         check_file(source)
-        data = Path(source).read_bytes()
+        try:
+            data = Path(source).read_bytes()
+        except OSError as exc:  # gone or locked between the check and the read
+            raise InvalidImageError(f"The file '{source}' cannot be read ({exc.strerror or exc}).") from exc
     elif hasattr(source, "getvalue"):
         data = source.getvalue()
     elif hasattr(source, "read"):
@@ -52,8 +55,8 @@ def read_bytes(source: bytes | bytearray | str | os.PathLike | BinaryIO) -> byte
 
 
 def check_file(path: str | os.PathLike) -> None:
-    """Refuse, without reading it, a path that is not a file or is over ``MAX_FILE_BYTES``, with the messages
-    ``read_bytes`` gives.
+    """Refuse, without reading it, a path that is not a file, cannot be read or is over ``MAX_FILE_BYTES``, with
+    the messages ``read_bytes`` gives.
 
     Raises
     ------
@@ -62,6 +65,8 @@ def check_file(path: str | os.PathLike) -> None:
     path = Path(path)
     if not path.is_file():
         raise InvalidImageError(f"No file at '{path}'.")
+    if not os.access(path, os.R_OK):
+        raise InvalidImageError(f"The file '{path}' cannot be read (no permission).")
     if path.stat().st_size > MAX_FILE_BYTES:
         raise ImageTooLargeError(_too_large_file_message(path.stat().st_size))
 
@@ -136,7 +141,11 @@ def _decoded_jpeg(data: bytes, image: Image.Image) -> np.ndarray | None:
 
     if image.format != "JPEG" or image.mode not in ("RGB", "L") or not data.rstrip(b"\0").endswith(b"\xff\xd9"):
         return None
-    if image.getexif().get(0x0112, 1) != 1:  # turned by its EXIF orientation: Pillow applies it
+    try:
+        orientation = image.getexif().get(0x0112, 1)
+    except Exception:  # a broken EXIF block: Pillow's path copes with it
+        return None
+    if orientation != 1:  # turned by its EXIF orientation: Pillow applies it
         return None
     return cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_COLOR_RGB | cv2.IMREAD_IGNORE_ORIENTATION)
 
