@@ -13,6 +13,7 @@ from dashboard import charts, state, tables
 from dashboard.clinical import NOT_A_DEVICE
 from ecg_pipeline.constants import REFERENCE_PX_PER_MM, TASK_SPECS
 from ecg_pipeline.errors import EcgError
+from ecg_pipeline.io.export import signal_csv, signal_table
 from ecg_pipeline.models.inference import title
 from ecg_pipeline.preprocess.render import draw_lead_boxes, lead_montage, lead_picture, preview
 from ecg_pipeline.preprocess.stages import STROKE_REFERENCE_HEIGHT, TYPICAL_STROKE_WIDTH
@@ -152,7 +153,7 @@ def show_gradcam(data: bytes, analysis, lead_name: str, sigma: float, threshold:
 
 def show_downloads(name: str, analysis, sigma: float, threshold: str | float) -> None:
     stem = Path(name).stem
-    cols = st.columns(4)
+    cols = st.columns(5)
     cols[0].download_button("Probabilities (CSV)", tables.probabilities_frame(analysis).to_csv(index=False),
                             f"{stem}_probabilities.csv", "text/csv", on_click="ignore", icon=":material/download:")
     document = tables.probabilities_json(analysis, name, sigma, threshold)
@@ -165,6 +166,12 @@ def show_downloads(name: str, analysis, sigma: float, threshold: str | float) ->
                                 on_click="ignore", icon=":material/download:")
     cols[3].download_button("Stage images (ZIP of PNG)", lambda: tables.stages_zip(analysis.pipeline),
                             f"{stem}_stages.zip", "application/zip", on_click="ignore", icon=":material/download:")
+    if analysis.measurements is not None and analysis.measurements.signals:
+        cols[4].download_button("Digitized signal (CSV)",
+                                lambda: signal_csv(signal_table(analysis.measurements.signals)),
+                                f"{stem}_signal.csv", "text/csv", on_click="ignore", icon=":material/download:",
+                                help="Time in s and each lead in mV, 10 s at 500 Hz, empty where a lead was not "
+                                     "printed; `ecg-pipeline digitize --format wfdb` writes it as a WFDB record.")
 
 
 def show_digitized(analysis) -> None:

@@ -146,6 +146,41 @@ def command_stages(args: argparse.Namespace) -> int:
     return 0
 
 
+def command_digitize(args: argparse.Namespace) -> int:
+    """Write each 12-lead page's digitized leads as CSV or a WFDB record in ``--out``; a file that cannot be read,
+    is not an ECG or cannot be measured is reported on stderr, and the exit status is then 1."""
+    from .io.export import record_name, signal_csv, signal_table, write_wfdb
+    from .io.loading import is_pdf, pdf_page, pdf_page_count, read_bytes
+    from .measure import measure_page
+    from .models.inference import analyze
+
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    failed = 0
+    for path in [p for raw in args.images for p in find_images(Path(raw))] or [Path(p) for p in args.images]:
+        try:
+            data = read_bytes(path)
+            pages = range(1, pdf_page_count(data) + 1) if is_pdf(data) else [None]
+            for number in pages:
+                name = f"{path}#page={number}" if number else str(path)
+                result = analyze(pdf_page(data, number) if number else data, task="twelve_lead", models=())
+                if result.refused:
+                    raise EcgError(f"not an ECG: {result.gate.message}")
+                measurements = result.measurements or measure_page(result.pipeline)
+                table = signal_table(measurements.signals)
+                record = record_name(name)
+                if args.format == "wfdb":
+                    written = write_wfdb(table, record, out)[0]
+                else:
+                    written = out / f"{record}.csv"
+                    written.write_text(signal_csv(table))
+                print(f"{name}: {written}")
+        except EcgError as exc:
+            failed += 1
+            print(f"error: {path}: {exc}", file=sys.stderr)
+    return 1 if failed else 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m ecg_pipeline",
                                      description="ECG image pipeline: stages and predictions of the CNN, "
@@ -170,6 +205,12 @@ def build_parser() -> argparse.ArgumentParser:
                          help="images analysed at once (default: the CPU count, at most 4; with --engine ray, "
                               "the actors, one CPU each, default 2)")
     predict.set_defaults(handler=command_predict)
+    digitize = sub.add_parser("digitize", help="write each 12-lead page's leads as signals in mV (CSV or WFDB)")
+    digitize.add_argument("images", nargs="+", metavar="IMAGE", help="images, PDFs or folders")
+    digitize.add_argument("--out", required=True, help="folder for the files")
+    digitize.add_argument("--format", choices=["csv", "wfdb"], default="csv",
+                          help="csv: time in s and one column per lead; wfdb: a 10 s, 500 Hz record, 13 channels")
+    digitize.set_defaults(handler=command_digitize)
     stages = sub.add_parser("stages", help="write every preprocessing stage of one image as PNG")
     stages.add_argument("image")
     stages.add_argument("--out", required=True, help="folder for the PNG files")
