@@ -93,29 +93,19 @@ def warm_models() -> None:
                 continue
 
 
-def model_cards(task: str) -> dict[str, ModelCard]:
-    """The readable cards of the task's models, by model kind (a model whose card is missing or refused is left
-    out here; ``card_problems`` says why)."""
-    directory = models_dir()
-    cards = {}
+def read_cards(task: str) -> tuple[dict[str, ModelCard], dict[str, str]]:
+    """The task's readable cards, and why the others were refused (invalid JSON, another schema version, a missing
+    field), both by model kind, from one read of each card; a missing card is in neither."""
+    cards, problems = {}, {}
     for kind in TASK_SPECS[task].model_kinds:
         try:
-            cards[kind] = read_card(task, kind, directory)
-        except CardError:
-            continue
-    return {kind: card for kind, card in cards.items() if card}
-
-
-def card_problems(task: str) -> dict[str, str]:
-    """Why a card of the task was refused (invalid JSON, another schema version, a missing field), by model
-    kind; a missing card is not a problem here."""
-    problems = {}
-    for kind in TASK_SPECS[task].model_kinds:
-        try:
-            read_card(task, kind, models_dir())
+            card = read_card(task, kind, models_dir())
         except CardError as exc:
             problems[kind] = str(exc)
-    return problems
+            continue
+        if card:
+            cards[kind] = card
+    return cards, problems
 
 
 def verdict_card(task: str) -> dict | None:

@@ -150,25 +150,21 @@ def command_digitize(args: argparse.Namespace) -> int:
     """Write each 12-lead page's digitized leads as CSV or a WFDB record in ``--out``; a file that cannot be read,
     is not an ECG or cannot be measured is reported on stderr, and the exit status is then 1."""
     from .io.export import record_name, signal_csv, signal_table, write_wfdb
-    from .io.loading import is_pdf, pdf_page, pdf_page_count, read_bytes
-    from .measure import measure_page
+    from .io.loading import file_pages, page_image, read_bytes
     from .models.inference import analyze
 
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     failed = 0
-    for path in [p for raw in args.images for p in find_images(Path(raw))] or [Path(p) for p in args.images]:
+    # A path that does not exist stays in the list, so that reading it says so.
+    for path in [p for raw in map(Path, args.images) for p in (find_images(raw) if raw.exists() else [raw])]:
         try:
             data = read_bytes(path)
-            pages = range(1, pdf_page_count(data) + 1) if is_pdf(data) else [None]
-            for number in pages:
-                name = f"{path}#page={number}" if number else str(path)
-                result = analyze(pdf_page(data, number) if number else data, task="twelve_lead", models=())
+            for name, number in file_pages(str(path), data):
+                result = analyze(page_image(data, number), task="twelve_lead", models=())
                 if result.refused:
                     raise EcgError(f"not an ECG: {result.gate.message}")
-                measurements = result.measurements or measure_page(result.pipeline)
-                table = signal_table(measurements.signals)
-                record = record_name(name)
+                table, record = signal_table(result.measurements.signals), record_name(name)
                 if args.format == "wfdb":
                     written = write_wfdb(table, record, out)[0]
                 else:

@@ -102,20 +102,19 @@ def file_rows(name: str, data: bytes, task: str, kinds: tuple[str, ...], anyway:
     ``name#page=N``, rendered one at a time). A file or page that cannot be analysed gets rows carrying the
     reason; nothing is raised."""
     from .errors import EcgError
-    from .io.loading import is_pdf, pdf_page, pdf_page_count, read_bytes
+    from .io.loading import file_pages, page_image, read_bytes
     from .models.inference import analyze
 
     try:
         data = read_bytes(data)  # an empty file, or one over the size limit, is refused here
-        pages = pdf_page_count(data) if is_pdf(data) else 0
+        pages = file_pages(name, data)
     except EcgError as exc:
         return error_rows(name, task, kinds, str(exc))
     rows = []
-    for number in range(1, pages + 1) if pages else [None]:
-        label = f"{name}#page={number}" if number else name
+    for label, number in pages:
         try:
-            image = pdf_page(data, number) if number else data
-            result = analyze(image, task=task, models=kinds, models_dir=models_dir, anyway=anyway, explain=False)
+            result = analyze(page_image(data, number), task=task, models=kinds, models_dir=models_dir,
+                             anyway=anyway, explain=False)
             rows.extend(prediction_rows(label, result, kinds))
         except EcgError as exc:
             rows.extend(error_rows(label, task, kinds, str(exc)))

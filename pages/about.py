@@ -9,8 +9,7 @@ from ecg_pipeline.models.inference import title
 
 
 def show_cards(task: str) -> None:
-    cards = state.model_cards(task)
-    problems = state.card_problems(task)
+    cards, problems = state.read_cards(task)
     for kind, problem in problems.items():
         st.error(f"{title(kind)}: its card was refused. {problem}", icon=":material/error:")
     if not cards and not problems:

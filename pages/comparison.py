@@ -14,8 +14,8 @@ def main() -> None:
                "scripts/evaluate.py; nothing is typed in by hand.")
     found = False
     for task in TASKS:
-        cards = state.model_cards(task)
-        for kind, problem in state.card_problems(task).items():
+        cards, problems = state.read_cards(task)
+        for kind, problem in problems.items():
             found = True
             st.error(f"{title(kind)} ({TASK_SPECS[task].title}): its card was refused. {problem}",
                      icon=":material/error:")

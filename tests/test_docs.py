@@ -5,13 +5,17 @@ import re
 from .conftest import ROOT
 
 
+def readme_block(name: str) -> str:
+    """The README's text between ``<!-- name:start -->`` and ``<!-- name:end -->``."""
+    block = re.search(rf"<!-- {name}:start -->\n(.*?)\n<!-- {name}:end -->", (ROOT / "README.md").read_text(), re.S)
+    assert block, f"README lacks the {name} block"
+    return block.group(1).strip()
+
+
 def test_readme_results_and_robustness_tables_are_generated_from_the_cards():
     from ecg_pipeline.results import results_block
 
-    readme = (ROOT / "README.md").read_text()
-    block = re.search(r"<!-- results:start -->\n(.*?)\n<!-- results:end -->", readme, re.S)
-    assert block, "README lacks the results block"
-    assert block.group(1).strip() == results_block().strip(), "run scripts/results_table.py --write-readme"
+    assert readme_block("results") == results_block().strip(), "run scripts/results_table.py --write-readme"
 
 
 def test_the_results_page_is_generated_from_the_cards():
@@ -24,10 +28,7 @@ def test_the_results_page_is_generated_from_the_cards():
 def test_the_readme_speed_table_is_generated_from_the_benchmark_report():
     from ecg_pipeline.results import speed_block
 
-    readme = (ROOT / "README.md").read_text()
-    block = re.search(r"<!-- speed:start -->\n(.*?)\n<!-- speed:end -->", readme, re.S)
-    assert block, "README lacks the speed block"
-    assert block.group(1).strip() == speed_block().strip(), "run scripts/results_table.py --write-readme"
+    assert readme_block("speed") == speed_block().strip(), "run scripts/results_table.py --write-readme"
 
 
 def test_the_speed_table_marks_each_target_met_or_not():

@@ -129,7 +129,6 @@ def _holds(value: Any, spec: Any) -> bool:
     return isinstance(value, _JSON_TYPES.get(base, object)) and not (base == "int" and isinstance(value, bool))
 
 
-
 def training_command(task: str, kind: str) -> str:
     """The command that trains a model on the shared data."""
     folder = "ecg-images" if task == TWELVE_LEAD else "beat-images"

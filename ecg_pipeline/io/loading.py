@@ -150,6 +150,25 @@ def _decoded_jpeg(data: bytes, image: Image.Image) -> np.ndarray | None:
     return cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_COLOR_RGB | cv2.IMREAD_IGNORE_ORIENTATION)
 
 
+def file_pages(name: str, data: bytes) -> list[tuple[str, int | None]]:
+    """The images a file holds, as ``(label, page number)``: ``(name, None)`` for an image, and
+    ``(f"{name}#page={n}", n)`` for each page of a PDF (``page_image`` renders one).
+
+    Raises
+    ------
+    InvalidImageError
+        For a damaged, encrypted or over-long PDF.
+    """
+    if not is_pdf(data):
+        return [(name, None)]
+    return [(f"{name}#page={number}", number) for number in range(1, pdf_page_count(data) + 1)]
+
+
+def page_image(data: bytes, number: int | None) -> bytes | np.ndarray:
+    """What the pipeline reads for one entry of ``file_pages``: the image's bytes, or the rendered PDF page."""
+    return data if number is None else pdf_page(data, number)
+
+
 def is_pdf(data: bytes) -> bool:
     """Whether the bytes are a PDF document (by its signature, wherever the file came from)."""
     return data[:1024].lstrip().startswith(b"%PDF-")
