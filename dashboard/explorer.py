@@ -66,9 +66,10 @@ EXPLANATIONS: dict[str, str] = {
 }
 
 
-def show_stage(stage: str, analysis, lead_name: str | None) -> None:
-    """The picture (or chart) of one stage."""
-    result = analysis.pipeline
+def show_stage(stage: str, analysis, lead_name: str | None, pictures=None) -> None:
+    """The picture (or chart) of one stage; ``pictures``: the result whose page pictures are shown (patient fields
+    blanked or not, see ``widgets.page_pictures``)."""
+    result = analysis.pipeline if pictures is None else pictures
     lead = result.lead(lead_name) if lead_name else result.leads[0]
     if stage == "Original":
         rectified = "; perspective undone" if result.perspective_corrected else ""

@@ -20,6 +20,7 @@ from ecg_pipeline.constants import (
     TASK_SPECS,
 )
 from ecg_pipeline.io.cards import ModelCard, other_seed_cross_validations
+from ecg_pipeline.io.export import signal_document, signal_table
 from ecg_pipeline.models.inference import title
 from ecg_pipeline.preprocess.render import png_bytes, stage_images
 
@@ -245,6 +246,8 @@ def probabilities_json(analysis, name: str, sigma: float, threshold: str | float
     }
     if analysis.measurements is not None:
         document["measurements"] = measurements_document(analysis.measurements)
+        if analysis.measurements.signals:
+            document["signals"] = signal_document(signal_table(analysis.measurements.signals))
     if pipeline.px_per_mm is not None:
         document["px_per_mm"] = round(float(pipeline.px_per_mm), 4)
     return json.dumps(document, indent=1)

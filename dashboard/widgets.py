@@ -14,6 +14,7 @@ from dashboard.clinical import NOT_A_DEVICE
 from ecg_pipeline.constants import REFERENCE_PX_PER_MM, TASK_SPECS
 from ecg_pipeline.errors import EcgError
 from ecg_pipeline.io.export import signal_csv, signal_table
+from ecg_pipeline.io.privacy import deidentify
 from ecg_pipeline.models.inference import title
 from ecg_pipeline.preprocess.render import draw_lead_boxes, lead_montage, lead_picture, preview
 from ecg_pipeline.preprocess.stages import STROKE_REFERENCE_HEIGHT, TYPICAL_STROKE_WIDTH
@@ -42,6 +43,22 @@ def lead_grid(result, view: str) -> None:
         return
     st.image(lead_montage(result, view), caption=f"{VIEW_LABELS[view]}: each lead as cut from the page",
              width="stretch")
+
+
+def page_pictures(result, key: str):
+    """The pipeline result whose page pictures this page shows and exports: patient fields blanked unless the user
+    keeps them. Says which applies on a 12-lead page (a single beat has no patient fields)."""
+    if result.layout is None:
+        return result
+    keep = st.checkbox("Show patient fields", key=f"{key}_patient_fields",
+                       help="The header (ID, age, sex) and the footer's date and time, in the page pictures and the "
+                            "downloads. The analysis reads the page as uploaded either way.")
+    if keep:
+        st.caption("Patient fields are **shown** in the page pictures and in the downloads.")
+        return result
+    st.caption("Patient fields (the header's ID, age and sex, the footer's date and time) are **blanked** in the page "
+               "pictures and in every download. The analysis read the page as uploaded.")
+    return deidentify(result)
 
 
 def show_task(result, requested: str) -> None:
@@ -151,20 +168,23 @@ def show_gradcam(data: bytes, analysis, lead_name: str, sigma: float, threshold:
                      caption=f"{title(kind)}: parts of lead {lead_name} that raised '{names[class_id]}'")
 
 
-def show_downloads(name: str, analysis, sigma: float, threshold: str | float) -> None:
+def show_downloads(name: str, analysis, sigma: float, threshold: str | float, pictures=None) -> None:
+    """The page's downloads; ``pictures`` is the result whose page pictures go into the stage images' ZIP (see
+    ``page_pictures``)."""
+    pictures = analysis.pipeline if pictures is None else pictures
     stem = Path(name).stem
     cols = st.columns(5)
     cols[0].download_button("Probabilities (CSV)", tables.probabilities_frame(analysis).to_csv(index=False),
                             f"{stem}_probabilities.csv", "text/csv", on_click="ignore", icon=":material/download:")
-    document = tables.probabilities_json(analysis, name, sigma, threshold)
-    cols[1].download_button("Everything (JSON)", document, f"{stem}_analysis.json", "application/json",
-                            on_click="ignore", icon=":material/download:",
-                            help="The gate, the verdict, every model's probabilities and the measurements.")
+    cols[1].download_button("Everything (JSON)", lambda: tables.probabilities_json(analysis, name, sigma, threshold),
+                            f"{stem}_analysis.json", "application/json", on_click="ignore", icon=":material/download:",
+                            help="The gate, the verdict, every model's probabilities, the measurements and the "
+                                 "digitized signal.")
     if analysis.measurements is not None and analysis.measurements.measurable:
         values, _ = tables.measurement_table(analysis.measurements)
         cols[2].download_button("Measurements (CSV)", values.to_csv(), f"{stem}_measurements.csv", "text/csv",
                                 on_click="ignore", icon=":material/download:")
-    cols[3].download_button("Stage images (ZIP of PNG)", lambda: tables.stages_zip(analysis.pipeline),
+    cols[3].download_button("Stage images (ZIP of PNG)", lambda: tables.stages_zip(pictures),
                             f"{stem}_stages.zip", "application/zip", on_click="ignore", icon=":material/download:")
     if analysis.measurements is not None and analysis.measurements.signals:
         cols[4].download_button("Digitized signal (CSV)",

@@ -131,18 +131,21 @@ def command_predict(args: argparse.Namespace) -> int:
 def command_stages(args: argparse.Namespace) -> int:
     from PIL import Image
 
+    from .io.privacy import deidentify
     from .preprocess.pipeline import run_pipeline
     from .preprocess.render import stage_images
 
     result = run_pipeline(args.image, task=args.task, sigma=args.sigma)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
-    for name, image in stage_images(result).items():
+    for name, image in stage_images(result if args.keep_patient_fields else deidentify(result)).items():
         Image.fromarray(image).save(out / f"{name}.png")
     for warning in result.warnings:
         print(f"warning: {warning}", file=sys.stderr)
+    fields = "" if result.layout is None else (
+        " (patient fields kept)" if args.keep_patient_fields else " (patient fields blanked)")
     print(f"{result.task}: {len(result.leads)} leads, rotation {result.rotation_degrees:+.2f} deg, "
-          f"stage images in {out}")
+          f"stage images in {out}{fields}")
     return 0
 
 
@@ -212,6 +215,9 @@ def build_parser() -> argparse.ArgumentParser:
     stages.add_argument("--out", required=True, help="folder for the PNG files")
     stages.add_argument("--task", choices=["auto", *TASKS], default="auto")
     stages.add_argument("--sigma", type=float, default=1.0)
+    stages.add_argument("--keep-patient-fields", action="store_true",
+                        help="keep the header (ID, age, sex) and the footer's date in the page pictures; by default "
+                             "they are blanked")
     stages.set_defaults(handler=command_stages)
     return parser
 

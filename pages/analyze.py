@@ -45,13 +45,14 @@ def main() -> None:
         clinical.show_domain_shift_lesson(analysis, state.sample_of(name))
         show_results(data, analysis, sigma, page)
     st.header("Preprocessing stages")
-    widgets.show_page_overview(result)
+    pictures = widgets.page_pictures(result, "analyze")
+    widgets.show_page_overview(pictures)
     st.subheader("Each lead: raw, smoothed, binary")
     widgets.show_lead_stages(result)
     lead = st.selectbox("Lead for the Otsu histogram", result.lead_names, key="analyze_hist_lead")
     widgets.show_histogram(result.lead(lead))
     st.header("Downloads")
-    widgets.show_downloads(name, analysis, sigma, THRESHOLD)
+    widgets.show_downloads(name, analysis, sigma, THRESHOLD, pictures)
     st.caption(clinical.NOT_A_DEVICE)
 
 

@@ -34,6 +34,7 @@ def main() -> None:
     analysis = state.analyze_bytes(data, "auto", sigma, threshold, page=page)
     result = analysis.pipeline
     widgets.show_task(result, "auto")
+    pictures = widgets.page_pictures(result, "explorer")
 
     stage = st.select_slider("Stage", explorer.STAGES, key="explorer_stage")
     st.subheader(stage)
@@ -42,7 +43,7 @@ def main() -> None:
     if stage in explorer.LEAD_STAGES:
         default = result.lead_names.index("II") if "II" in result.lead_names else 0
         lead = st.selectbox("Lead", result.lead_names, index=default, key="explorer_lead")
-    explorer.show_stage(stage, analysis, lead)
+    explorer.show_stage(stage, analysis, lead, pictures)
 
     st.divider()
     st.subheader("All binary leads at these settings")

@@ -56,3 +56,18 @@ def test_an_image_that_is_not_an_ecg_is_not_digitized(tmp_path):
     run = run_cli("digitize", str(blank), "--out", str(tmp_path / "out"))
     assert run.returncode == 1 and "blank.png" in run.stderr
     assert not list((tmp_path / "out").iterdir())
+
+
+def test_the_json_download_carries_the_csvs_signal(exported):
+    import json
+
+    from dashboard.tables import probabilities_json
+    from ecg_pipeline import analyze
+
+    document = json.loads(probabilities_json(analyze(PAGE.read_bytes(), models=()), PAGE.name, 1.0, "otsu"))
+    signals, table = document["signals"], pd.read_csv(exported / f"{PAGE.stem}.csv")
+    assert signals["sampling_hz"] == MEASUREMENT_FS and signals["units"] == "mV"
+    assert list(signals["leads"]) == list(LEAD_NAMES)
+    for lead in LEAD_NAMES:
+        values = np.array([np.nan if v is None else v for v in signals["leads"][lead]])
+        assert np.allclose(values, table[lead].to_numpy(), atol=1e-3, equal_nan=True), lead

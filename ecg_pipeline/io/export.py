@@ -49,6 +49,24 @@ def signal_csv(table: pd.DataFrame) -> str:
     return table.to_csv(index=False, float_format="%.3f")
 
 
+def signal_document(table: pd.DataFrame, fs: float = MEASUREMENT_FS) -> dict:
+    """``signal_table`` as JSON-ready data: the sampling rate, the unit and each lead's samples in mV to the µV,
+    ``None`` where not measured (sample ``i`` is at ``i / sampling_hz`` seconds).
+
+    Examples
+    --------
+    >>> from ecg_pipeline.measure.signals import LeadSignal
+    >>> document = signal_document(signal_table({"I": LeadSignal("I", 0.004, 500.0, np.array([0.1, 0.2]))}))
+    >>> document["sampling_hz"], document["leads"]["I"][1:4], document["leads"]["II"][2]
+    (500.0, [None, 0.1, 0.2], None)
+    """
+    leads = {}
+    for lead in (c for c in table.columns if c != "time_s"):
+        values = np.round(table[lead].to_numpy(dtype=float), 3)
+        leads[lead] = [None if np.isnan(v) else float(v) for v in values]
+    return {"sampling_hz": float(fs), "units": "mV", "seconds": len(table) / fs, "leads": leads}
+
+
 def write_wfdb(table: pd.DataFrame, record: str, directory: str | Path, fs: float = MEASUREMENT_FS) -> list[Path]:
     """``signal_table`` as a WFDB record (``record.hea`` and ``record.dat``, 16-bit, NaN kept as WFDB's missing
     sample) in ``directory``; the files written."""

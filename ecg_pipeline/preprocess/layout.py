@@ -221,6 +221,24 @@ def rectify(image: np.ndarray, corners: np.ndarray) -> np.ndarray:
                                borderMode=cv2.BORDER_CONSTANT, borderValue=border)
 
 
+def unlevel(image: np.ndarray, rotation_degrees: float, corners: np.ndarray | None = None) -> np.ndarray:
+    """An image in the levelled page's pixels (``rotate_image``, then ``rectify`` from ``corners`` when given)
+    moved back onto the page as it was loaded. Where the levelled page had no pixel, the result is 255.
+
+    Examples
+    --------
+    >>> mask = np.zeros((100, 200), np.uint8)
+    >>> mask[:20] = 255
+    >>> int(unlevel(mask, 0.0)[:20].min()), int(unlevel(mask, 0.0)[20:].max())
+    (255, 0)
+    """
+    if corners is not None:
+        matrix = cv2.getPerspectiveTransform(_rectangle_of(corners), np.float32(corners))
+        image = cv2.warpPerspective(image, matrix, (image.shape[1], image.shape[0]), flags=cv2.INTER_LINEAR,
+                                    borderMode=cv2.BORDER_CONSTANT, borderValue=255)
+    return rotate_image(image, -rotation_degrees)
+
+
 def _long_lines(mask: np.ndarray, length: int, vertical: bool) -> np.ndarray:
     size = (1, length) if vertical else (length, 1)  # OpenCV sizes are (width, height)
     kernel = cv2.getStructuringElement(cv2.MORPH_RECT, size)

@@ -84,6 +84,8 @@ class PipelineResult:
     page_sigma: float | None = None
     #: Whether a perspective (a page photographed off-axis) was undone from the grid's corners.
     perspective_corrected: bool = False
+    #: The grid's corners, in the turned page, that the perspective correction mapped onto a rectangle.
+    keystone_corners: np.ndarray | None = None
     #: Median stroke width of the leads (see ``page_stroke_width``), as first thresholded (12-lead pages).
     stroke_width: float | None = None
     #: Whether the thresholds were lowered to bring that width back to ``TYPICAL_STROKE_WIDTH``.
@@ -200,6 +202,8 @@ class LevelledPage:
     gray: np.ndarray
     rotation_degrees: float
     perspective_corrected: bool
+    #: The grid's corners that rectification mapped onto a rectangle (``None`` when the page was not rectified).
+    keystone_corners: np.ndarray | None
     #: Whether levelling moved any pixel (a layout found on the page as it was then no longer holds).
     changed: bool
 
@@ -222,7 +226,8 @@ def level_page(rgb: np.ndarray, gray: np.ndarray | None = None) -> LevelledPage:
         image = rectify(image, corners)
     changed = abs(angle) >= MIN_ROTATION_DEGREES or keystoned
     return LevelledPage(image=image, gray=to_grayscale(image) if changed else gray, rotation_degrees=angle,
-                        perspective_corrected=keystoned, changed=changed)
+                        perspective_corrected=keystoned, keystone_corners=corners if keystoned else None,
+                        changed=changed)
 
 
 def find_leads(page: LevelledPage, found: Layout | None = None) -> tuple[Layout, list[str]]:
@@ -313,7 +318,8 @@ def run_twelve_lead(rgb: np.ndarray, gray: np.ndarray, sigma: float, threshold: 
                           deskewed=page.image, grayscale=page.gray, layout=layout, leads=leads, sigma=sigma,
                           threshold_method=_method(threshold), task_reason=reason,
                           px_per_mm=px_per_mm_from_column(layout.column_width), page_sigma=lead_sigma,
-                          perspective_corrected=page.perspective_corrected, stroke_width=width,
+                          perspective_corrected=page.perspective_corrected,
+                          keystone_corners=page.keystone_corners, stroke_width=width,
                           strokes_thinned=thinned, warnings=warnings + ink_warnings(leads), timings_ms=lap.timings)
 
 
