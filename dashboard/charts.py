@@ -21,6 +21,10 @@ def display_names(task: str, classes: list[str] | tuple[str, ...] | None = None)
     return [spec.display_names[c] for c in (classes or spec.classes)]
 
 
+#: Class names under a heatmap, where a narrow column can tilt them: above it they ran into the chart's title.
+HEATMAP_CLASS_AXIS = {"side": "bottom", "automargin": True}
+
+
 def _layout(title: str, height: int, **extra) -> dict:
     """The dashboard's common layout as a plain dict. Figures on the Analyze page are built in one call
     from dicts: Plotly's step-by-step ``update_*`` and Plotly Express cost tenths of a second per chart."""
@@ -40,7 +44,7 @@ def lead_heatmap(table: pd.DataFrame, task: str, title: str) -> go.Figure:
                          y=[str(i) for i in table.index], zmin=0.0, zmax=1.0, colorscale="Blues",
                          texttemplate="%{z:.2f}", colorbar={"title": {"text": "probability"}},
                          hovertemplate="lead %{y}<br>%{x}: %{z:.3f}<extra></extra>")
-    layout = _layout(title, max(220, 32 * len(table) + 150), xaxis={"side": "top"},
+    layout = _layout(title, max(220, 32 * len(table) + 150), xaxis=HEATMAP_CLASS_AXIS,
                      yaxis={"autorange": "reversed", "type": "category"})
     return go.Figure(data=[heatmap], layout=layout)
 
@@ -52,7 +56,7 @@ def lead_weights_figure(weights: np.ndarray, task: str, title: str) -> go.Figure
                          zmax=limit, colorscale="RdBu", reversescale=True, texttemplate="%{z:.2f}",
                          colorbar={"title": {"text": "weight"}},
                          hovertemplate="lead %{y}<br>%{x}: %{z:.3f}<extra></extra>")
-    layout = _layout(title, max(220, 32 * len(weights) + 150), xaxis={"side": "top"},
+    layout = _layout(title, max(220, 32 * len(weights) + 150), xaxis=HEATMAP_CLASS_AXIS,
                      yaxis={"autorange": "reversed", "type": "category"})
     return go.Figure(data=[heatmap], layout=layout)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import streamlit as st
 
-from dashboard import charts, widgets
+from dashboard import charts, state, widgets
 from ecg_pipeline.constants import TASK_SPECS
 from ecg_pipeline.measure.names import describe
 from ecg_pipeline.preprocess.render import draw_lead_boxes, lead_picture, preview
@@ -66,6 +66,70 @@ EXPLANATIONS: dict[str, str] = {
 }
 
 
+def stage_title(stage: str, threshold: str | float) -> str:
+    """A stage's heading, naming the method actually used."""
+    return "Manual threshold" if stage == "Otsu threshold" and threshold != "otsu" else stage
+
+
+def _step(offset: int) -> None:
+    index = STAGES.index(st.session_state.get("explorer_stage", STAGES[0]))
+    st.session_state["explorer_stage"] = STAGES[min(max(index + offset, 0), len(STAGES) - 1)]
+
+
+def stage_stepper(threshold: str | float) -> str:
+    """Back and Next buttons around the stage slider, and where the lesson is ("stage 3 of 10"); the stage."""
+    index = STAGES.index(st.session_state.get("explorer_stage", STAGES[0]))
+    back, slider, forward = st.columns([1, 8, 1], vertical_alignment="bottom")
+    back.button("Back", key="explorer_back", on_click=_step, args=(-1,), disabled=index == 0,
+                icon=":material/arrow_back:", width="stretch")
+    forward.button("Next", key="explorer_next", on_click=_step, args=(1,), disabled=index == len(STAGES) - 1,
+                   icon=":material/arrow_forward:", width="stretch")
+    stage = slider.select_slider("Stage", STAGES, key="explorer_stage",
+                                 format_func=lambda s: stage_title(s, threshold))
+    st.caption(f"Stage {STAGES.index(stage) + 1} of {len(STAGES)}")
+    return stage
+
+
+def settings_before(image_key: str, sigma: float, threshold: str | float) -> tuple[float, str | float] | None:
+    """The settings in use before the last change on this image (``None`` until sigma or the threshold changes)."""
+    now = (image_key, sigma, threshold)
+    last = st.session_state.get("explorer_settings_now")
+    if last != now:
+        st.session_state["explorer_settings_before"] = last if last is not None and last[0] == image_key else None
+        st.session_state["explorer_settings_now"] = now
+    before = st.session_state.get("explorer_settings_before")
+    return None if before is None else (before[1], before[2])
+
+
+def settings_label(sigma: float, threshold: str | float) -> str:
+    return f"sigma {sigma:g}, " + ("Otsu threshold" if threshold == "otsu" else f"manual threshold {threshold:.0f}")
+
+
+def show_before_after(data: bytes, page: int, before: tuple[float, str | float], now: tuple[float, str | float],
+                      lead_name: str | None) -> None:
+    """One lead's binary trace at the last settings and at these, side by side, with the ink share and the top
+    class of each."""
+    st.subheader("Before and after the last change")
+    columns = st.columns(2)
+    for column, (label, settings) in zip(columns, (("Before", before), ("Now", now)), strict=True):
+        analysis = state.analyze_bytes(data, "auto", *settings, page=page)
+        result = analysis.pipeline
+        lead = result.lead(lead_name) if lead_name in result.lead_names else (
+            result.lead("II") if "II" in result.lead_names else result.leads[0])
+        column.image(lead_picture(lead, "binary"), width="stretch",
+                     caption=f"{label} ({settings_label(*settings)}): lead {lead.name}, threshold "
+                             f"{lead.threshold:.0f}, ink {lead.ink_fraction:.2%}{_verdict_text(analysis)}")
+
+
+def _verdict_text(analysis) -> str:
+    if analysis.refused or not analysis.models:
+        return ""
+    verdict = analysis.verdict()
+    if not verdict.predicted_class:
+        return "; the models disagree"
+    return f"; verdict {TASK_SPECS[analysis.task].display_names[verdict.predicted_class]}"
+
+
 def show_stage(stage: str, analysis, lead_name: str | None, pictures=None) -> None:
     """The picture (or chart) of one stage; ``pictures``: the result whose page pictures are shown (patient fields
     blanked or not, see ``widgets.page_pictures``)."""
@@ -82,6 +146,8 @@ def show_stage(stage: str, analysis, lead_name: str | None, pictures=None) -> No
             st.metric("Layout confidence", f"{result.layout_confidence:.2f}")
         st.image(preview(draw_lead_boxes(result)), width="stretch", caption="Lead boxes found on the page")
     elif stage == "Gaussian smoothing":
+        if widgets.sigma_note(result):
+            st.info(widgets.sigma_note(result))
         left, right = st.columns(2)
         left.image(lead_picture(lead, "raw"), width="stretch", caption=f"{lead.name}: raw crop")
         right.image(lead_picture(lead, "smoothed"), width="stretch",

@@ -10,6 +10,7 @@ import hashlib
 import os
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import streamlit as st
 
@@ -205,6 +206,21 @@ def builtin_samples() -> list[dict]:
 def sample_of(file: str | None) -> dict | None:
     """The built-in sample of that file name, or ``None`` for an upload."""
     return next((s for s in builtin_samples() if s["file"] == file), None)
+
+
+def class_example(task: str, class_id: str) -> dict | None:
+    """The first real built-in sample of a class (``None`` when it has none)."""
+    return next((s for s in builtin_samples() if s["task"] == task and s["class"] == class_id
+                 and s["origin"] == "real"), None)
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def thumbnail(file: str, width: int) -> np.ndarray:
+    """A built-in sample shrunk to ``width`` pixels: what the page shows, and no more, goes to the browser."""
+    from ecg_pipeline.io.loading import load_image
+    from ecg_pipeline.preprocess.render import preview
+
+    return preview(load_image(sample_bytes(file)), width)
 
 
 def attribution(sample: dict) -> str:

@@ -186,6 +186,28 @@ def measurement_table(measurements) -> tuple[pd.DataFrame, pd.DataFrame]:
     return values, flags
 
 
+def dissenting_leads(analysis, kind: str) -> dict[str, list[str]]:
+    """The leads of one network whose own most probable class is not the network's page class, by that class.
+
+    Examples
+    --------
+    >>> from types import SimpleNamespace
+    >>> per_lead = pd.DataFrame({"model": "cnn", "lead": ["I", "III", "V1"], "a": [.9, .2, .3], "b": [.1, .8, .7]})
+    >>> analysis = SimpleNamespace(classes=["a", "b"], per_lead=per_lead,
+    ...                            aggregate=pd.DataFrame({"predicted_class": ["a"]}, index=["cnn"]),
+    ...                            lead_probabilities=lambda k: per_lead.set_index("lead")[["a", "b"]])
+    >>> dissenting_leads(analysis, "cnn")
+    {'b': ['III', 'V1']}
+    """
+    page_class = analysis.aggregate.loc[kind, "predicted_class"]
+    lead_classes = analysis.lead_probabilities(kind)[analysis.classes].astype(float).idxmax(axis=1)
+    dissent: dict[str, list[str]] = {}
+    for lead, class_id in lead_classes.items():
+        if class_id != page_class:
+            dissent.setdefault(class_id, []).append(str(lead))
+    return dissent
+
+
 def probabilities_frame(analysis) -> pd.DataFrame:
     """Per-lead and aggregated probabilities of every model in one table (the CSV download)."""
     classes = analysis.classes

@@ -90,6 +90,15 @@ def show_page_overview(result) -> None:
     right.image(preview(result.grayscale), caption="Grayscale", width="stretch")
 
 
+def sigma_note(result) -> str | None:
+    """Why the smoothing applied differs from the sigma chosen, on a page scanned at another scale (else None)."""
+    if result.page_sigma is None or result.page_sigma == result.sigma:
+        return None
+    return (f"This page has {result.px_per_mm:.2f} pixels per millimetre; the printouts the models learnt from have "
+            f"{REFERENCE_PX_PER_MM:g}. Sigma {result.sigma:g} was applied as {result.page_sigma:.2f} pixels, the "
+            "same blur in millimetres of paper.")
+
+
 def show_lead_stages(result) -> None:
     """Raw / smoothed / binary of every lead, one tab per stage."""
     if result.strokes_thinned:
@@ -97,10 +106,8 @@ def show_lead_stages(result) -> None:
                    f"{STROKE_REFERENCE_HEIGHT} rows (printouts are about {TYPICAL_STROKE_WIDTH:g}), as on a blurred "
                    "image or one drawn with a thick pen: every lead's threshold was lowered to keep the darker core "
                    "of the trace.")
-    if result.page_sigma is not None and result.page_sigma != result.sigma:
-        st.caption(f"This page has {result.px_per_mm:.2f} pixels per millimetre; the printouts the models learnt "
-                   f"from have {REFERENCE_PX_PER_MM:g}. Sigma {result.sigma:g} was applied as "
-                   f"{result.page_sigma:.2f} pixels, the same blur in millimetres of paper.")
+    if sigma_note(result):
+        st.caption(sigma_note(result))
     for tab, view in zip(st.tabs(list(VIEW_LABELS.values())), VIEW_LABELS, strict=True):
         with tab:
             lead_grid(result, view)
@@ -128,9 +135,30 @@ def show_probabilities(analysis, per_lead: bool = True) -> None:
             with column:
                 st.plotly_chart(charts.lead_heatmap(analysis.lead_probabilities(kind), analysis.task,
                                                     f"{title(kind)}: probability per lead"), width="stretch")
+        st.caption(lead_agreement_note(analysis))
     st.plotly_chart(charts.aggregate_bars(analysis.aggregate, analysis.task, "Every model: page probabilities"),
                     width="stretch")
     st.caption(f"How each model reaches one probability per page: {analysis.aggregation}.")
+
+
+def lead_agreement_note(analysis) -> str:
+    """How each network's leads became one page probability, and which leads lean elsewhere, and why they may."""
+    names = TASK_SPECS[analysis.task].display_names
+    if len(analysis.pipeline.leads) == 1:
+        return "A single-beat image is one lead: its row is the network's answer."
+    dissent = []
+    for kind in analysis.networks:
+        for class_id, leads in tables.dissenting_leads(analysis, kind).items():
+            dissent.append(f"the {title(kind)}'s lead{'s' if len(leads) > 1 else ''} {', '.join(leads)} lean"
+                           f"{'' if len(leads) > 1 else 's'} to {names[class_id]}")
+    combined = (f"Each row is one lead read alone; a network's page probability combines its leads "
+                f"({analysis.aggregation}). ")
+    if not dissent:
+        return combined + "Here every lead leans to its network's page class."
+    return (combined + "Here " + "; ".join(dissent) + ", against the page's class. One lead sees the heart from one "
+            "direction only, and some leads (III, aVR, V1) often look abnormal on a healthy heart, so a lead can "
+            "disagree with the verdict: the page's probability weighs every lead, and the headline verdict follows "
+            f"its rule ({analysis.verdict().rule}).")
 
 
 def show_lead_contributions(analysis) -> None:

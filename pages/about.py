@@ -3,7 +3,7 @@
 import streamlit as st
 
 from dashboard import state, tables, widgets
-from ecg_pipeline.constants import DATA_SOURCES, TASK_SPECS, TASKS
+from ecg_pipeline.constants import BEAT, DATA_SOURCES, TASK_SPECS, TASKS, TWELVE_LEAD
 from ecg_pipeline.io.cards import training_command
 from ecg_pipeline.models.inference import title
 
@@ -38,6 +38,23 @@ def show_cards(task: str) -> None:
             st.json(card.to_dict(), expanded=1)
 
 
+#: Widths the class examples are shown at, in pixels: a page needs room for its leads, a beat does not.
+EXAMPLE_WIDTHS = {TWELVE_LEAD: 520, BEAT: 200}
+
+
+def show_class(task: str, class_id: str) -> None:
+    """A class's description beside one real example of it."""
+    spec = TASK_SPECS[task]
+    text, picture = st.columns([3, 2], vertical_alignment="center")
+    text.markdown(f"**{spec.display_names[class_id]}** (`{class_id}`): {spec.descriptions[class_id]}")
+    example = state.class_example(task, class_id)
+    if example is None:
+        picture.caption("No real example among the built-in samples.")
+        return
+    picture.image(state.thumbnail(example["file"], EXAMPLE_WIDTHS[task]),
+                  caption=f"A real example ({example['original_file']}, test split)")
+
+
 def main() -> None:
     st.title("Classes and models")
     st.warning("This is **not a medical device**; do not use it for diagnosis. It is a research and teaching "
@@ -48,7 +65,7 @@ def main() -> None:
         st.header(f"{spec.title[0].upper()}{spec.title[1:]}")
         st.subheader("Classes")
         for class_id in spec.classes:
-            st.markdown(f"**{spec.display_names[class_id]}** (`{class_id}`): {spec.descriptions[class_id]}")
+            show_class(task, class_id)
         st.subheader("Models")
         show_cards(task)
         source = DATA_SOURCES[task]

@@ -1,5 +1,5 @@
-"""Analyze one ECG image: the verdict and the measurements first, then the models' probabilities, Grad-CAM,
-the digitized trace, the preprocessing stages and the downloads."""
+"""Analyze one ECG image: the clinical results first (the verdict, the measurements, the models' probabilities,
+Grad-CAM, the digitized trace), then the preprocessing stages, folded, and the downloads."""
 
 import streamlit as st
 
@@ -44,13 +44,17 @@ def main() -> None:
         clinical.show_verdict(analysis)
         clinical.show_domain_shift_lesson(analysis, state.sample_of(name))
         show_results(data, analysis, sigma, page)
-    st.header("Preprocessing stages")
+    st.header("How the image was read")
     pictures = widgets.page_pictures(result, "analyze")
-    widgets.show_page_overview(pictures)
-    st.subheader("Each lead: raw, smoothed, binary")
-    widgets.show_lead_stages(result)
-    lead = st.selectbox("Lead for the Otsu histogram", result.lead_names, key="analyze_hist_lead")
-    widgets.show_histogram(result.lead(lead))
+    # The technical details come after the clinical results, folded; open when the gate refused the image,
+    # since the stages are then the only thing to look at.
+    with st.expander("The page, its lead boxes and the grayscale image", expanded=analysis.refused):
+        widgets.show_page_overview(pictures)
+    with st.expander("Each lead: raw, smoothed, binary", expanded=analysis.refused):
+        widgets.show_lead_stages(result)
+    with st.expander("Threshold: one lead's intensities"):
+        lead = st.selectbox("Lead", result.lead_names, key="analyze_hist_lead")
+        widgets.show_histogram(result.lead(lead))
     st.header("Downloads")
     widgets.show_downloads(name, analysis, sigma, THRESHOLD, pictures)
     st.caption(clinical.NOT_A_DEVICE)

@@ -36,9 +36,12 @@ def main() -> None:
     widgets.show_task(result, "auto")
     pictures = widgets.page_pictures(result, "explorer")
 
-    stage = st.select_slider("Stage", explorer.STAGES, key="explorer_stage")
-    st.subheader(stage)
+    stage = explorer.stage_stepper(threshold)
+    st.subheader(explorer.stage_title(stage, threshold))
     st.markdown(explorer.EXPLANATIONS[stage])
+    if stage == "Otsu threshold" and threshold != "otsu":
+        st.markdown(f"You chose a **manual** threshold: every lead is cut at {threshold:.0f}, the red line below. "
+                    "Choose 'Otsu (automatic)' to let the histogram decide.")
     lead = None
     if stage in explorer.LEAD_STAGES:
         default = result.lead_names.index("II") if "II" in result.lead_names else 0
@@ -54,6 +57,9 @@ def main() -> None:
     cols[1].metric("Threshold (median over leads)", f"{median_threshold:.1f}")
     cols[2].metric("Sigma", f"{sigma:g}")
     widgets.lead_grid(result, "binary")
+    before = explorer.settings_before(f"{name}|{page}", sigma, threshold)
+    if before is not None:
+        explorer.show_before_after(data, page, before, (sigma, threshold), lead)
 
     st.subheader("Probabilities at these settings")
     if analysis.refused:

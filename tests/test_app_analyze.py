@@ -1,0 +1,59 @@
+"""The Analyze page's order and reading aids: clinical results first and the technical stages folded after
+them, heatmaps whose class names stay clear of their titles, and a line on how the leads were combined."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from .conftest import ROOT
+from .test_app import page, texts
+
+
+@pytest.fixture
+def analysed(monkeypatch):
+    monkeypatch.delenv("ECG_MODELS_DIR", raising=False)
+    at = page("analyze").run()
+    assert not at.exception
+    return at
+
+
+def test_clinical_results_come_before_the_folded_technical_stages(analysed):
+    headers = [h.value for h in analysed.header]
+    order = ["Measurements of the trace", "What the models think", "Grad-CAM", "Digitized trace",
+             "How the image was read", "Downloads"]
+    positions = [next(i for i, h in enumerate(headers) if h.startswith(name)) for name in order]
+    assert positions == sorted(positions)
+    folded = {e.label: e for e in analysed.expander}
+    for label in ("The page, its lead boxes and the grayscale image", "Each lead: raw, smoothed, binary",
+                  "Threshold: one lead's intensities"):
+        assert label in folded and not folded[label].proto.expanded
+    assert any(chart.proto.spec and "intensities and threshold" in chart.proto.spec
+               for chart in folded["Threshold: one lead's intensities"].get("plotly_chart"))
+
+
+def test_heatmap_class_names_sit_below_the_chart(analysed):
+    heatmaps = [json.loads(c.proto.spec) for c in analysed.get("plotly_chart")
+                if "probability per lead" in c.proto.spec]
+    assert heatmaps
+    for spec in heatmaps:
+        assert spec["layout"]["xaxis"]["side"] == "bottom"  # on top they ran into the title
+
+
+def test_the_heatmaps_say_how_leads_were_combined_and_which_lean_elsewhere(analysed):
+    from dashboard import state, tables
+    from ecg_pipeline.constants import TASK_SPECS
+
+    note = next(c.value for c in analysed.caption if c.value.startswith("Each row is one lead read alone"))
+    shown = analysed.selectbox(key="analyze_sample").value
+    analysis = state.analyze_bytes((ROOT / "data" / "samples" / shown).read_bytes())
+    assert analysis.aggregation in note
+    names = TASK_SPECS[analysis.task].display_names
+    dissent = {kind: tables.dissenting_leads(analysis, kind) for kind in analysis.networks}
+    if not any(dissent.values()):
+        assert "every lead leans to its network's page class" in note
+    for leads_by_class in dissent.values():
+        for class_id, leads in leads_by_class.items():
+            assert f"{', '.join(leads)} lean" in note and names[class_id] in note
+    assert "headline verdict follows its rule" in texts(analysed.caption) or not any(dissent.values())
