@@ -43,3 +43,14 @@ def test_the_speed_table_marks_each_target_met_or_not():
     assert "| ratio to the reference recipe's preprocessing | 1.40 | at most 1 | no |" in table
     assert "| predict, every model (images/s) | 20 | at least 15 | yes |" in table
     assert "| upload to verdict (s) | not measured | at most 1.5 |  |" in table
+
+
+def test_the_readme_digitization_table_is_generated_from_its_report():
+    import json
+
+    from ecg_pipeline.results import DIGITIZATION_REPORT, digitization_block
+    from ecg_pipeline.synth.fidelity import fidelity_summary
+
+    assert readme_block("digitization") == digitization_block().strip(), "run scripts/results_table.py --write-readme"
+    report = json.loads(DIGITIZATION_REPORT.read_text())
+    assert report["summary"] == fidelity_summary(report["leads"])  # the summary is the leads' figures, untouched

@@ -9,7 +9,7 @@ single-beat images and ``non_ecg`` the images the evidence gate must refuse.
 """
 
 from .beats import BEAT_CLASSES, BEAT_FS, BEAT_IMAGE_SIZE, describe_beat, render_beat_image, simulate_beat
-from .page import REFERENCE_PAGE_SIZE, px_per_mm, render_twelve_lead_page
+from .page import REFERENCE_PAGE_SIZE, printed_signals, px_per_mm, render_twelve_lead_page
 from .records import TWELVE_LEAD_CLASSES, Beat, beat_schedule, describe_record, simulate_twelve_lead
 from .waves import (
     RHYTHM_SOURCE_LEAD,
@@ -26,6 +26,6 @@ from .waves import (
 __all__ = [
     "BEAT_CLASSES", "BEAT_FS", "BEAT_IMAGE_SIZE", "Beat", "REFERENCE_PAGE_SIZE", "RHYTHM_SOURCE_LEAD", "TERRITORIES",
     "TWELVE_LEADS", "TWELVE_LEAD_CLASSES", "Wave", "beat_schedule", "describe_beat", "describe_record",
-    "ectopic_waves", "infarct_waves", "project", "px_per_mm", "render_beat_image", "render_twelve_lead_page",
-    "simulate_beat", "simulate_twelve_lead", "sinus_waves", "wave_shape",
+    "ectopic_waves", "infarct_waves", "printed_signals", "project", "px_per_mm", "render_beat_image",
+    "render_twelve_lead_page", "simulate_beat", "simulate_twelve_lead", "sinus_waves", "wave_shape",
 ]

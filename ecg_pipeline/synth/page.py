@@ -132,10 +132,44 @@ def _draw_footer(page: np.ndarray, scale: _PageScale, rng: np.random.Generator, 
     _text(page, date, (2176, 1552), scale, 0.62, align="right")
 
 
+#: How far a trace may swing from its baseline before the printer clips it: just under half the rows' pitch.
+_HALF_PITCH = 0.47 * (_ROW_BASELINES[1] - _ROW_BASELINES[0])
+
+
+def _print_window(column: int, n_columns: int, fs: int) -> tuple[int, int]:
+    """Samples a printer shows in one column: each lead during its own column's time, not from 0 s."""
+    seconds = RHYTHM_SECONDS / n_columns
+    return int(round(column * seconds * fs)), int(round((column + 1) * seconds * fs))
+
+
+def printed_signals(ecg_class: str, seed: int = 0, heart_rate: float | None = None,
+                    extra_waves: tuple[Wave, ...] = ()) -> dict[str, np.ndarray]:
+    """What ``render_twelve_lead_page`` prints with the same arguments, in mV at 500 Hz over the page's 10 s:
+    each lead inside its column's window and NaN elsewhere, clipped where the printer clips it. The truth a
+    digitizer is judged against.
+
+    Examples
+    --------
+    >>> printed = printed_signals("normal", seed=0)
+    >>> bool(np.isnan(printed["aVR"][:1250]).all()), bool(np.isfinite(printed["aVR"][1250:2500]).all())
+    (True, True)
+    """
+    fs = 500
+    signals, _ = _simulate(ecg_class, RHYTHM_SECONDS, fs, seed, heart_rate, extra_waves)
+    limit_mv = _HALF_PITCH / (GAIN_MM_PER_MV * px_per_mm())
+    printed = {}
+    for names in (*LAYOUT_ROWS, (RHYTHM_LEAD,)):
+        for column, name in enumerate(names):
+            i0, i1 = _print_window(column, len(names), fs)
+            trace = np.full(len(signals[name]), np.nan)
+            trace[i0:i1] = np.clip(signals[name][i0:i1], -limit_mv, limit_mv)
+            printed[name] = trace
+    return printed
+
+
 def _draw_traces(page: np.ndarray, scale: _PageScale, signals: dict[str, np.ndarray], fs: int) -> None:
     px_per_s = (_TRACE_X[1] - _TRACE_X[0]) / RHYTHM_SECONDS
     px_per_mv = GAIN_MM_PER_MV * px_per_mm()  # reference pixels; y is scaled below
-    half_pitch = 0.47 * (_ROW_BASELINES[1] - _ROW_BASELINES[0])
     thickness = scale.thickness(2.4)
     rows = [*LAYOUT_ROWS, (RHYTHM_LEAD,)]
     for baseline, names in zip(_ROW_BASELINES, rows, strict=True):
@@ -147,11 +181,10 @@ def _draw_traces(page: np.ndarray, scale: _PageScale, signals: dict[str, np.ndar
                         (x1 + 8, baseline)])
         _polyline(page, cal[:, 0] * scale.sx, cal[:, 1] * scale.sy, thickness)
         for c, name in enumerate(names):
-            # A printer shows each lead during its own column's time window, not from 0 s.
-            i0, i1 = int(round(c * seconds * fs)), int(round((c + 1) * seconds * fs))
+            i0, i1 = _print_window(c, len(names), fs)
             mv = signals[name][i0:i1]
             xs = _TRACE_X[0] + (np.arange(i0, i0 + len(mv)) / fs) * px_per_s
-            ys = baseline - np.clip(mv * px_per_mv, -half_pitch, half_pitch)
+            ys = baseline - np.clip(mv * px_per_mv, -_HALF_PITCH, _HALF_PITCH)
             _polyline(page, xs * scale.sx, ys * scale.sy, thickness)
             label = RHYTHM_SOURCE_LEAD if name == RHYTHM_LEAD else name
             label_x = _TRACE_X[0] + c * seconds * px_per_s + 6.0
