@@ -9,9 +9,11 @@ Computing in Cardiology 2024 (the SNR of a digitized channel against the true on
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
-from ..constants import MEASUREMENT_FS
+from ..constants import MEASUREMENT_FS, PAPER_SPEED_MM_PER_S
 
 #: The largest time shift searched when aligning a digitized lead with the truth, in seconds: a digitizer's clock
 #: may start a few samples off without its shape being wrong.
@@ -70,3 +72,76 @@ def coverage(truth: np.ndarray, digitized: np.ndarray) -> float:
     """
     printed = np.isfinite(np.asarray(truth, float))
     return float(np.isfinite(np.asarray(digitized, float))[printed].mean()) if printed.any() else float("nan")
+
+
+#: A gap in the trace shorter than this, in mm of paper, does not break it (an antialiased pixel, a thin stroke).
+SHORT_GAP_MM = 1.0
+#: Rows at a lead box's top and bottom where ink means a trace crossing into the box (a neighbour's R wave, or this
+#: lead's own clipped by the box).
+BORDER_ROWS = 2
+#: A lead whose confidence is under this gets the advice to retake the picture.
+LOW_CONFIDENCE = 0.6
+#: The start of each lead, where its name is printed over the trace, is not read (as in ``measure.signals``).
+LABEL_SECONDS = 0.2
+
+
+@dataclass(frozen=True)
+class LeadQuality:
+    """How much of one lead the digitizer could read, each from 0 (none) to 1 (all).
+
+    coverage : share of the lead's columns (after its label) where the trace was found.
+    continuity : share of those columns in the longest stretch without a gap longer than ``SHORT_GAP_MM``.
+    overlap : share of the lead box's columns where ink touches its top or bottom edge.
+    confidence : coverage x continuity x (1 - overlap).
+    """
+
+    coverage: float
+    continuity: float
+    overlap: float
+
+    @property
+    def confidence(self) -> float:
+        return self.coverage * self.continuity * (1.0 - self.overlap)
+
+
+def lead_quality(binary: np.ndarray, px_per_mm: float) -> LeadQuality:
+    """The ``LeadQuality`` of one lead's binary crop on a page of ``px_per_mm``.
+
+    Examples
+    --------
+    >>> binary = np.zeros((60, 400), bool); binary[30] = True
+    >>> whole = lead_quality(binary, px_per_mm=4.0)
+    >>> whole.coverage, whole.continuity, whole.overlap
+    (1.0, 1.0, 0.0)
+    >>> binary[30, 150:200] = False  # a 12 mm gap
+    >>> broken = lead_quality(binary, px_per_mm=4.0)
+    >>> round(broken.coverage, 2), round(broken.continuity, 2)
+    (0.87, 0.61)
+    """
+    from .digitize import trace_rows
+
+    found = np.isfinite(trace_rows(binary)[int(round(LABEL_SECONDS * PAPER_SPEED_MM_PER_S * px_per_mm)):])
+    if not found.any():
+        return LeadQuality(0.0, 0.0, _overlap(binary))
+    # Stretches of trace, with gaps shorter than SHORT_GAP_MM closed: the longest one's share of the trace found.
+    changes = np.flatnonzero(np.diff(np.concatenate([[0], found.astype(np.int8), [0]])))
+    starts, ends = changes[0::2], changes[1::2]
+    joined = np.flatnonzero(starts[1:] - ends[:-1] >= SHORT_GAP_MM * px_per_mm) + 1
+    stretch_starts, stretch_ends = starts[np.r_[0, joined]], ends[np.r_[joined - 1, len(ends) - 1]]
+    longest = max(int(found[a:b].sum()) for a, b in zip(stretch_starts, stretch_ends, strict=True))
+    return LeadQuality(coverage=float(found.mean()), continuity=longest / int(found.sum()), overlap=_overlap(binary))
+
+
+def page_quality(result) -> dict[str, LeadQuality]:
+    """``lead_quality`` of every lead of a 12-lead ``PipelineResult`` (empty for a single beat: no grid, no scale)."""
+    if result.px_per_mm is None:
+        return {}
+    return {lead.name: lead_quality(lead.binary, result.px_per_mm) for lead in result.leads}
+
+
+def _overlap(binary: np.ndarray) -> float:
+    binary = np.asarray(binary, bool)
+    if binary.shape[0] <= 2 * BORDER_ROWS:
+        return 0.0
+    touching = binary[:BORDER_ROWS].any(axis=0) | binary[-BORDER_ROWS:].any(axis=0)
+    return float(touching.mean())
