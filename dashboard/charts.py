@@ -133,11 +133,14 @@ TRAINING_PANELS: tuple[tuple[str, str], ...] = (
 
 
 def training_figure(histories: dict[str, dict], title: str = "Training curves") -> go.Figure:
-    """Keras histories of the models: loss, accuracy and validation image macro-F1 per epoch;
-    solid lines are training, dashed lines validation."""
-    fig = make_subplots(rows=1, cols=len(TRAINING_PANELS), subplot_titles=[p[1] for p in TRAINING_PANELS])
+    """Keras histories of the models: loss, accuracy and validation image macro-F1 per epoch, a panel for each
+    figure some history holds; solid lines are training, dashed lines validation."""
+    # A panel no history fills is left out: a final fit on training + validation has no validation curve.
+    panels = [(metric, name) for metric, name in TRAINING_PANELS
+              if any(h.get(metric) or h.get("val_" + metric) for h in histories.values())]
+    fig = make_subplots(rows=1, cols=max(1, len(panels)), subplot_titles=[name for _, name in panels])
     for kind, history in histories.items():
-        for col, (metric, _) in enumerate(TRAINING_PANELS, start=1):
+        for col, (metric, _) in enumerate(panels, start=1):
             for prefix, dash in (("", "solid"), ("val_", "dash")):
                 values = history.get(prefix + metric)
                 if not values:

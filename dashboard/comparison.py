@@ -15,6 +15,7 @@ from ecg_pipeline.io.cards import ModelCard, training_command
 from ecg_pipeline.io.data import find_images
 from ecg_pipeline.models.aggregation import LeadWeighting
 from ecg_pipeline.models.inference import title
+from ecg_pipeline.results import interval_text, why_cross_validations_differ
 
 GALLERY_SOURCES = {"samples": "Built-in samples", "folder": "A folder of images"}
 THUMBNAILS = 12
@@ -36,15 +37,23 @@ def show_task_comparison(task: str, cards: dict[str, ModelCard]) -> None:
     if len(evaluated) < len(cards):
         st.info(f"Some models have no test-set evaluation yet. Run: `{evaluate_command(task)}`")
     st.subheader("Headline figures")
-    st.dataframe(tables.metrics_table(cards), width="stretch", key=f"{task}_metrics")
+    # st.table, not st.dataframe: its row names are sentences, and a data grid cuts them off
+    st.table(tables.metrics_table(cards))
     if evaluated:
         split = next(iter(evaluated.values())).evaluation.get("split", "test")
-        st.caption(f"Computed by scripts/evaluate.py on the {split} split and stored in the model cards. The "
-                   "cross-validated rows are over the training and validation images instead: the networks' whole "
-                   "recipe by scripts/cross_validate.py, their lead weighting by scripts/fit_lead_weighting.py, the "
+        st.caption(f"Computed by scripts/evaluate.py on the {split} split and stored in the model cards; the 95 % "
+                   "intervals (CI) are a bootstrap of those images, resampled within each class, and show how far a "
+                   "figure moves with which images happen to be in a split this small. The cross-validated rows "
+                   "are over the training and validation images instead: the networks' whole recipe by "
+                   "scripts/cross_validate.py, their lead weighting by scripts/fit_lead_weighting.py, the "
                    "measurement model by scripts/train.py.")
+        for kind, card in cards.items():
+            why = why_cross_validations_differ(card)
+            if why:
+                st.caption(f"{title(kind)}: {why}")
         st.subheader("Per class")
-        st.dataframe(tables.per_class_table(evaluated, task), hide_index=True, width="stretch")
+        st.dataframe(tables.per_class_table(evaluated, task), hide_index=True, width="stretch",
+                     key=f"{task}_per_class")
         st.subheader("Confusion matrices")
         for column, (kind, card) in zip(st.columns(len(evaluated)), evaluated.items(), strict=True):
             with column:
@@ -122,8 +131,11 @@ def show_verdict_rule(task: str) -> None:
                 "training and validation pages, each page scored by models that never saw it).")
     tested = card.get("evaluation")
     if tested:
-        st.markdown(f"On the {tested['split']} split the verdict scores accuracy {tested['accuracy']:.3f} and macro-F1 "
-                    f"{tested['macro_f1']:.3f} ({tested['n_images']} pages, scripts/evaluate.py).")
+        intervals = tested.get("intervals", {})
+        st.markdown(f"On the {tested['split']} split the verdict scores accuracy "
+                    f"{interval_text(tested['accuracy'], intervals.get('accuracy'))} and macro-F1 "
+                    f"{interval_text(tested['macro_f1'], intervals.get('macro_f1'))} ({tested['n_images']} pages, "
+                    "scripts/evaluate.py).")
     st.dataframe(tables.rules_table(card, task), hide_index=True, width="stretch", key=f"{task}_rules")
     st.caption("scripts/fit_verdict_rule.py, from the out-of-fold probabilities of the measurement model's "
                "cross-validation and of the networks' whole-recipe cross-validation (mean of their leads).")

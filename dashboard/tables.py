@@ -19,10 +19,11 @@ from ecg_pipeline.constants import (
     T_INVERSION_MV,
     TASK_SPECS,
 )
-from ecg_pipeline.io.cards import ModelCard, other_seed_cross_validations
+from ecg_pipeline.io.cards import ModelCard
 from ecg_pipeline.io.export import signal_document, signal_table
 from ecg_pipeline.models.inference import title
 from ecg_pipeline.preprocess.render import png_bytes, stage_images
+from ecg_pipeline.results import CROSS_VALIDATIONS, cross_validated_figures, interval_text
 
 MISSING = "—"
 #: The measurement table's columns: (value name, header) per lead.
@@ -71,46 +72,40 @@ def roc_auc_macro(evaluation: dict) -> float | None:
 
 
 def metrics_table(cards: dict[str, ModelCard]) -> pd.DataFrame:
-    """Headline figures of each model, read from its card: one column per model, one row per figure."""
+    """Headline figures of each model, read from its card: one column per model, one row per figure. Test figures
+    carry their bootstrap 95 % interval; each cross-validated figure is a row named by what it measures."""
     rows = {}
     for kind, card in cards.items():
         evaluation = (card.evaluation or {})
+        intervals = evaluation.get("intervals", {})
         training = (card.training or {})
         size = card.file_size_bytes
+        cross_validated = cross_validated_figures(card)
         rows[title(kind)] = {
-            "Accuracy": _number(evaluation.get("accuracy"), ".3f"),
-            "Macro-F1": _number(evaluation.get("macro_f1"), ".3f"),
+            "Accuracy (95 % CI)": _with_interval(evaluation.get("accuracy"), intervals.get("accuracy")),
+            "Macro-F1 (95 % CI)": _with_interval(evaluation.get("macro_f1"), intervals.get("macro_f1")),
+            "Test images": _number(evaluation.get("n_images"), "d"),
+            **{f"Cross-validated macro-F1: {name}": cross_validated.get(name, MISSING) for name in CROSS_VALIDATIONS},
             "Expected calibration error (lower is better)": _number(evaluation.get("expected_calibration_error"),
                                                                     ".3f"),
             "ROC AUC (macro, one-vs-rest)": _number(roc_auc_macro(evaluation), ".3f"),
+            "Leads combined by": evaluation.get("aggregation", MISSING),
             "Parameters": _number(card.parameters, ",d"),
             "File size (MB)": _number(size / 1e6 if size else None, ".2f"),
             "Median latency per image (ms)": _number(evaluation.get("median_latency_ms"), ".1f"),
-            "Leads combined by": evaluation.get("aggregation", MISSING),
-            "Cross-validated macro-F1 of the whole recipe (network retrained per fold, train + validation)":
-                _number((card.recipe_cross_validation or {}).get("macro_f1"), ".3f"),
-            "The same, fold networks retrained with other seeds (run-to-run spread)":
-                other_seed_cross_validations(card) or MISSING,
-            "Cross-validated macro-F1 of the lead weighting (train + validation)": _number(
-                (card.lead_weighting or {}).get("cross_validation", {}).get("macro_f1"), ".3f"),
-            "Cross-validated macro-F1 of the measurement model (repeated 5-fold, train + validation)":
-                _measurement_cv(card),
-            "Test images": _number(evaluation.get("n_images"), "d"),
             "Epochs": _number(training.get("epochs_run"), "d"),
             "Training time (s)": _number(training.get("training_seconds"), ".0f"),
             "Trained at": (card.trained_at or MISSING),
         }
     table = pd.DataFrame(rows)
+    # a cross-validation no model ran is no row
+    table = table[~table.index.str.startswith("Cross-validated") | (table != MISSING).any(axis=1)]
     table.index.name = "figure"
     return table
 
 
-def _measurement_cv(card: ModelCard) -> str:
-    cv = card.cross_validation
-    if not cv:
-        return MISSING
-    return (f"{cv['macro_f1']:.3f} ± {cv['macro_f1_std']:.3f} (infarction F1 "
-            f"{cv['per_class_f1'].get('myocardial_infarction', float('nan')):.3f})")
+def _with_interval(value: float | None, interval: list[float] | None) -> str:
+    return MISSING if value is None else interval_text(value, interval, short=True)
 
 
 def rules_table(card: dict, task: str) -> pd.DataFrame:
@@ -121,21 +116,22 @@ def rules_table(card: dict, task: str) -> pd.DataFrame:
 
 
 def per_class_table(cards: dict[str, ModelCard], task: str) -> pd.DataFrame:
-    """Precision, recall and F1 of each class for each model, with the class's test support."""
+    """Precision, recall and F1 of each class for each model, with the F1's bootstrap 95 % interval and the class's
+    test images: a row per class and model, so the table stays narrow whatever the number of models."""
     spec = TASK_SPECS[task]
     rows = []
     for class_id in spec.classes:
-        row: dict = {"class": spec.display_names[class_id]}
-        support = None
         for kind, card in cards.items():
-            figures = (card.evaluation or {}).get("per_class", {}).get(class_id, {})
-            for metric in ("precision", "recall", "f1"):
-                value = figures.get(metric)
-                row[f"{title(kind)} {metric}"] = (round(float(value), 3) if value is not None
-                                                                   else np.nan)
-            support = figures.get("support", support)
-        row["test images"] = support
-        rows.append(row)
+            evaluation = card.evaluation or {}
+            figures = evaluation.get("per_class", {}).get(class_id)
+            if not figures:
+                continue
+            interval = evaluation.get("intervals", {}).get("per_class_f1", {}).get(class_id)
+            rows.append({"class": spec.display_names[class_id], "model": title(kind),
+                         "precision": round(float(figures["precision"]), 3),
+                         "recall": round(float(figures["recall"]), 3), "F1": round(float(figures["f1"]), 3),
+                         "F1 95 % CI": f"{interval[0]:.2f}–{interval[1]:.2f}" if interval else MISSING,
+                         "test images": figures.get("support")})
     return pd.DataFrame(rows)
 
 

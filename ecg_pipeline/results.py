@@ -13,14 +13,73 @@ from pathlib import Path
 
 from .constants import MODEL_TITLES, TASK_SPECS, TASKS
 from .io import PROJECT_ROOT
-from .io.cards import other_seed_cross_validations, read_card
+from .io.cards import ModelCard, other_seed_cross_validations, read_card
 from .models.verdict import verdict_card_path
+
+#: The cross-validated figures of the cards, each named by what it measures (the rows of the dashboard's table).
+RECIPE_CV = "Whole recipe (network retrained on each fold)"
+RESEEDED_CV = "Whole recipe, fold networks of other seeds"
+WEIGHTING_CV = "Lead weighting only (shipped network, which learnt from these pages)"
+STACKED_CV = "Lead weighting on out-of-fold leads (networks retrained per fold)"
+MEASURED_CV = "Measurement model (repeated folds, best of its settings)"
+CROSS_VALIDATIONS = (RECIPE_CV, RESEEDED_CV, WEIGHTING_CV, STACKED_CV, MEASURED_CV)
+
+
+def interval_text(value: float, interval: list[float] | None, short: bool = False) -> str:
+    """A figure with its bootstrap interval, or the figure alone when the card holds none.
+
+    Examples
+    --------
+    >>> interval_text(0.9466, [0.8962, 0.99])
+    '0.947 (95 % CI 0.90–0.99)'
+    >>> interval_text(0.9466, [0.8962, 0.99], short=True), interval_text(0.9466, None)
+    ('0.947 (0.90–0.99)', '0.947')
+    """
+    if not interval:
+        return f"{value:.3f}"
+    # two decimals on the ends: with a few images per class, a third would claim a precision they lack
+    return f"{value:.3f} ({'' if short else '95 % CI '}{interval[0]:.2f}–{interval[1]:.2f})"
+
+
+def cross_validated_figures(card: ModelCard) -> dict[str, str]:
+    """Each cross-validated figure of a card over the training and validation images, keyed by what it
+    measures (``RECIPE_CV``, ``WEIGHTING_CV``, ...); empty when none was run."""
+    figures = {}
+    recipe, weighting, measured = card.recipe_cross_validation, card.lead_weighting, card.cross_validation
+    if recipe:
+        figures[RECIPE_CV] = f"{recipe['macro_f1']:.3f} ({recipe['folds']} folds)"
+        if other_seed_cross_validations(card):
+            figures[RESEEDED_CV] = other_seed_cross_validations(card)
+    if weighting and weighting.get("cross_validation"):
+        cv = weighting["cross_validation"]
+        out_of_fold = weighting.get("fitted_on", {}).get("lead_probabilities") == "out-of-fold"
+        figures[STACKED_CV if out_of_fold else WEIGHTING_CV] = (
+            f"{cv['macro_f1']:.3f} ({cv['folds']} folds x {cv['repeats']}; plain mean of the leads "
+            f"{cv['mean_of_leads_macro_f1']:.3f})")
+    if measured:
+        figures[MEASURED_CV] = (f"{measured['macro_f1']:.3f} ± {measured['macro_f1_std']:.3f} ({measured['folds']} "
+                                f"folds x {measured['repeats']}; infarction F1 "
+                                f"{measured['per_class_f1'].get('myocardial_infarction', float('nan')):.3f})")
+    return figures
+
+
+def why_cross_validations_differ(card: ModelCard) -> str | None:
+    """One sentence on why a network's whole-recipe and lead-weighting figures differ, when it has both."""
+    recipe, weighting = card.recipe_cross_validation, card.lead_weighting or {}
+    if not recipe or WEIGHTING_CV not in cross_validated_figures(card):
+        return None
+    return (f"{recipe['macro_f1']:.3f} and {weighting['cross_validation']['macro_f1']:.3f} measure different "
+            "things: the whole recipe retrains the network without each fold, so every page is scored by a network "
+            "that never saw it (trained on fewer pages, it leans low); the lead weighting keeps the shipped network, "
+            "which learnt from these same pages, and cross-validates only how its leads are combined, so it leans "
+            "high.")
 
 
 def results_table(models_dir: str | Path | None = None) -> str:
-    """Task, model, accuracy, macro-F1, every class's recall, the weakest class and the training time."""
-    lines = ["| task | model | test images | accuracy | macro-F1 | cross-validated macro-F1 (train + validation) | "
-             "weakest class (F1, test images) | recall per class | training |",
+    """Task, model, accuracy and macro-F1 with their 95 % intervals, the cross-validated figures, every class's
+    recall, the weakest class and the training time."""
+    lines = ["| task | model | test images | accuracy (95 % CI) | macro-F1 (95 % CI) | cross-validated macro-F1 "
+             "(train + validation) | weakest class (F1 (95 % CI), test images) | recall per class | training |",
              "|---|---|---|---|---|---|---|---|---|"]
     for task in TASKS:
         spec = TASK_SPECS[task]
@@ -30,31 +89,23 @@ def results_table(models_dir: str | Path | None = None) -> str:
             if not evaluation:
                 lines.append(f"| {task} | {MODEL_TITLES[kind]} | not evaluated | | | | | | |")
                 continue
-            per_class = evaluation["per_class"]
+            per_class, intervals = evaluation["per_class"], evaluation.get("intervals", {})
             weakest = min(per_class, key=lambda c: per_class[c]["f1"])
+            weakest_f1 = interval_text(per_class[weakest]["f1"], intervals.get("per_class_f1", {}).get(weakest), True)
             recalls = ", ".join(f"{spec.display_names[c]} {per_class[c]['recall']:.3f}" for c in spec.classes)
             training = card.training
             runs = [*training.get("previous_runs", []), training]
             epochs = sum(run.get("epochs_run") or 0 for run in runs)
             seconds = sum(run.get("training_seconds") or 0 for run in runs)
-            cv = (card.lead_weighting or {}).get("cross_validation")
-            recipe = card.recipe_cross_validation
-            reseeded = other_seed_cross_validations(card)
-            measured = card.cross_validation
-            cross_validated = "; ".join(
-                ([f"whole recipe, {recipe['folds']} folds: {recipe['macro_f1']:.3f}"
-                  + (f" (retrained with {reseeded})" if reseeded else "")] if recipe else [])
-                + ([f"lead weighting alone: {cv['macro_f1']:.3f} (mean of leads {cv['mean_of_leads_macro_f1']:.3f})"]
-                   if cv else [])
-                + ([f"{measured['folds']} folds x {measured['repeats']}: {measured['macro_f1']:.3f} "
-                    f"(± {measured['macro_f1_std']:.3f}); infarction F1 "
-                    f"{measured['per_class_f1']['myocardial_infarction']:.3f}"] if measured else [])) or "not run"
+            cross_validated = "; ".join(f"{name}: {value}" for name, value in cross_validated_figures(card).items())
             trained = (f"{len(training.get('settings_grid', []))} settings cross-validated, {seconds / 60:.0f} min"
-                       if measured else f"{epochs} epochs, {seconds / 60:.0f} min")
+                       if card.cross_validation else f"{epochs} epochs, {seconds / 60:.0f} min")
             lines.append(
-                f"| {task} | {MODEL_TITLES[kind]} | {evaluation['n_images']} | {evaluation['accuracy']:.3f} | "
-                f"{evaluation['macro_f1']:.3f} | {cross_validated} | {spec.display_names[weakest]} "
-                f"({per_class[weakest]['f1']:.3f}, {per_class[weakest]['support']}) | {recalls} | {trained} |")
+                f"| {task} | {MODEL_TITLES[kind]} | {evaluation['n_images']} | "
+                f"{interval_text(evaluation['accuracy'], intervals.get('accuracy'), True)} | "
+                f"{interval_text(evaluation['macro_f1'], intervals.get('macro_f1'), True)} | "
+                f"{cross_validated or 'not run'} | {spec.display_names[weakest]} ({weakest_f1}, "
+                f"{per_class[weakest]['support']}) | {recalls} | {trained} |")
     return "\n".join(lines)
 
 
@@ -69,12 +120,13 @@ def verdict_table(models_dir: str | Path | None = None) -> str:
         names = TASK_SPECS[task].display_names
         if not lines:
             lines = ["| task | verdict rule (candidates scored out of fold) | macro-F1 | F1 per class | "
-                     "test split macro-F1 |", "|---|---|---|---|---|"]
+                     "test split macro-F1 (95 % CI) |", "|---|---|---|---|---|"]
         tested = card.get("evaluation")
         for rule in card["candidates"]:
             chosen = rule["models"] == card["rule"]["models"]
             per_class = ", ".join(f"{names[c]} {v:.3f}" for c, v in rule["per_class_f1"].items())
-            test = f"{tested['macro_f1']:.3f} ({tested['n_images']} images)" if chosen and tested else ""
+            test = (f"{interval_text(tested['macro_f1'], tested.get('intervals', {}).get('macro_f1'), True)}, "
+                    f"{tested['n_images']} images") if chosen and tested else ""
             lines.append(f"| {task} | {rule['name']}{' (chosen)' if chosen else ''} | {rule['macro_f1']:.3f} | "
                          f"{per_class} | {test} |")
     return "\n".join(lines)
@@ -131,6 +183,9 @@ def results_document(models_dir: str | Path | None = None) -> str:
         "  images, by content hash) and writes accuracy, macro-F1, per-class precision, recall and F1, the confusion",
         "  matrix, ROC AUC, calibration and latency into the card. With few infarctions in that split, one page moves",
         "  macro-F1 by several points: the cross-validated figures are the steadier ones.",
+        "- **95 % intervals** (CI) of the test figures: a percentile bootstrap, 2000 resamples of the test images",
+        "  drawn within each true class (the split is stratified), seed 0. They show how far a figure moves with which",
+        "  images happen to be in the split; they cannot show mistakes the model never made on the few it holds.",
         "- **Whole-recipe cross-validation of the networks** (`scripts/cross_validate.py`): each fold's network is",
         "  retrained from scratch on the other training and validation images and scored on its fold; every image",
         "  is scored by a network that never saw it. Folds train on two thirds of the images, so it leans low.",

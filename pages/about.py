@@ -18,7 +18,7 @@ def show_cards(task: str) -> None:
         return
     if not cards:
         return
-    st.dataframe(tables.metrics_table(cards), width="stretch")
+    st.table(tables.metrics_table(cards))  # sentences as row names: a data grid would cut them off
     for kind in TASK_SPECS[task].model_kinds:
         card = cards.get(kind)
         if card is None:

@@ -5,8 +5,10 @@
 
 Metrics are computed on whole images (lead probabilities aggregated, or the page's measurements): accuracy,
 macro-F1, per-class precision / recall / F1, confusion matrix, one-vs-rest ROC AUC and curves, expected
-calibration error, median latency of the model on one image. A model file that does not match the SHA-256
-its training wrote into the card is refused, and the preprocessing settings are read from the card.
+calibration error, median latency of the model on one image, and bootstrap 95 % intervals of accuracy, macro-F1
+and each class's F1 (the test split is small: a few images of a class move its F1 by tenths). A model file that does
+not match the SHA-256 its training wrote into the card is refused, and the preprocessing settings are read from the
+card.
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ from ecg_pipeline.constants import MEASUREMENT_KIND, MODEL_KINDS, TASK_SPECS, TW
 from ecg_pipeline.errors import EcgError
 from ecg_pipeline.io.cards import write_evaluation, write_robustness
 from ecg_pipeline.io.data import attach_split, list_labelled_images, read_split
-from ecg_pipeline.models.evaluation import classification_metrics
+from ecg_pipeline.models.evaluation import bootstrap_intervals, classification_metrics
 from ecg_pipeline.models.features import dataset_inputs, dataset_measurements
 from ecg_pipeline.models.verdict import read_verdict_card, verdict_card_path
 from ecg_pipeline.preprocess.distortions import DISTORTION_LEVELS, LEVELS, distort
@@ -127,10 +129,15 @@ def evaluate_verdict(task: str, probabilities: dict[str, np.ndarray], labels: np
     metrics = classification_metrics(mean, labels, classes)
     card["evaluation"] = {key: metrics[key] for key in ("n_images", "accuracy", "macro_f1", "per_class",
                                                         "confusion_matrix")}
-    card["evaluation"].update(split=split, evaluated_at=datetime.now(UTC).isoformat(timespec="seconds"))
+    card["evaluation"].update(split=split, intervals=bootstrap_intervals(labels, mean.argmax(axis=1), classes),
+                              evaluated_at=datetime.now(UTC).isoformat(timespec="seconds"))
     verdict_card_path(task).write_text(json.dumps(card, indent=1) + "\n")
     print(f"{task} verdict ({card['rule']['name']}): accuracy {metrics['accuracy']:.3f}, macro-F1 "
           f"{metrics['macro_f1']:.3f} on {metrics['n_images']} {split} images")
+
+
+def span(interval: list[float] | None) -> str:
+    return "(no images)" if interval is None else f"[{interval[0]:.3f}, {interval[1]:.3f}]"
 
 
 def main() -> None:
@@ -164,6 +171,7 @@ def main() -> None:
         metrics["split"] = args.split
         metrics["aggregation"] = loaded.aggregation
         metrics["median_latency_ms"] = model_latency_ms(loaded, inputs)
+        metrics["intervals"] = bootstrap_intervals(labels, probs.argmax(axis=1), classes)
         clean[kind] = round(metrics["macro_f1"], 4)
         clean_verdicts[kind] = probs.argmax(axis=1)
         test_probabilities[kind] = probs
@@ -174,8 +182,11 @@ def main() -> None:
         print(f"{args.task} {kind}: accuracy {metrics['accuracy']:.3f}, macro-F1 {metrics['macro_f1']:.3f}, "
               f"ECE {metrics['expected_calibration_error']:.3f}, latency {metrics['median_latency_ms']:.1f} ms "
               f"on {metrics['n_images']} {args.split} images")
+        print(f"   95 % intervals: accuracy {span(metrics['intervals']['accuracy'])}, macro-F1 "
+              f"{span(metrics['intervals']['macro_f1'])}")
         for c, m in metrics["per_class"].items():
-            print(f"   {c:36s} P {m['precision']:.3f}  R {m['recall']:.3f}  F1 {m['f1']:.3f}  n={m['support']}")
+            print(f"   {c:36s} P {m['precision']:.3f}  R {m['recall']:.3f}  F1 {m['f1']:.3f} "
+                  f"{span(metrics['intervals']['per_class_f1'][c])}  n={m['support']}")
     evaluate_verdict(args.task, test_probabilities, labels, classes, args.split)
     if args.robustness:
         table, agreement = robustness(args.task, test, loaded_models, classes, clean, clean_verdicts)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 import zipfile
 from pathlib import Path
 
@@ -17,6 +18,8 @@ import numpy as np
 import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
+
+from ecg_pipeline.results import MEASURED_CV, RECIPE_CV, RESEEDED_CV, WEIGHTING_CV
 
 ROOT = Path(__file__).resolve().parent.parent
 PAGES = ("analyze", "explorer", "comparison", "batch", "about")
@@ -59,7 +62,7 @@ def untrained_models(tmp_path_factory) -> Path:
     from ecg_pipeline.io.data import sha256_of_file
     from ecg_pipeline.measure import feature_names
     from ecg_pipeline.models.architectures import BUILDERS
-    from ecg_pipeline.models.evaluation import classification_metrics
+    from ecg_pipeline.models.evaluation import bootstrap_intervals, classification_metrics
     from ecg_pipeline.models.measurement_model import save_classifier
 
     folder = tmp_path_factory.mktemp("untrained_models")
@@ -84,7 +87,8 @@ def untrained_models(tmp_path_factory) -> Path:
             probs = rng.dirichlet(np.ones(len(classes)), len(labels))
             probs[np.arange(len(labels)), labels] += 0.5
             evaluation = classification_metrics(probs / probs.sum(axis=1, keepdims=True), labels, classes)
-            evaluation.update(split="test", median_latency_ms=10.0)
+            evaluation.update(split="test", median_latency_ms=10.0,
+                              intervals=bootstrap_intervals(labels, probs.argmax(axis=1), classes, n_resamples=200))
             history = {"loss": [1.2, 0.9], "val_loss": [1.3, 1.0], "accuracy": [0.4, 0.6],
                        "val_accuracy": [0.4, 0.5], "val_image_macro_f1": [0.3, 0.4]}
             save_trained_card(ModelCard.from_dict({
@@ -297,15 +301,16 @@ def test_comparison_reads_cards_and_finds_disagreements(with_models):
     assert "CNN: the final fit, on the training and validation images together" in texts(at.caption)
     assert "CRNN: the final fit" not in texts(at.caption)
     assert "whole recipe by scripts/cross_validate.py" in texts(at.caption)  # CV rows are not test figures
-    metrics = at.dataframe[0].value
-    assert list(metrics.columns) == ["CNN", "CRNN", "Measurement model"] and "Macro-F1" in metrics.index
-    measured = next(row for row in metrics.index if "of the measurement model" in row)
-    assert metrics.loc[measured, "Measurement model"].startswith("0.500 ± 0.010")
-    assert metrics.loc["Cross-validated macro-F1 of the lead weighting (train + validation)", "CNN"] == "0.610"
-    recipe_row = next(row for row in metrics.index if row.startswith("Cross-validated macro-F1 of the whole recipe"))
-    assert metrics.loc[recipe_row].tolist() == ["0.700", "—", "—"]  # only the CNN's card holds one
-    reseeded_row = next(row for row in metrics.index if "retrained with other seeds" in row)
-    assert metrics.loc[reseeded_row].tolist() == ["seed 1: 0.650", "—", "—"]
+    metrics = at.table[0].value
+    assert list(metrics.columns) == ["CNN", "CRNN", "Measurement model"] and "Macro-F1 (95 % CI)" in metrics.index
+    assert metrics.loc[f"Cross-validated macro-F1: {MEASURED_CV}", "Measurement model"].startswith("0.500 ± 0.010")
+    assert metrics.loc[f"Cross-validated macro-F1: {WEIGHTING_CV}", "CNN"].startswith("0.610 ")
+    assert metrics.loc[f"Cross-validated macro-F1: {RECIPE_CV}"].tolist()[1:] == ["—", "—"]  # only the CNN has one
+    assert metrics.loc[f"Cross-validated macro-F1: {RESEEDED_CV}", "CNN"] == "seed 1: 0.650"
+    assert "0.700 and 0.610 measure different things" in texts(at.caption)
+    assert re.fullmatch(r"\d\.\d{3} \(\d\.\d\d–\d\.\d\d\)", metrics.loc["Accuracy (95 % CI)", "CNN"])
+    per_class = next(frame.value for frame in at.dataframe if "F1 95 % CI" in frame.value.columns)
+    assert (per_class["F1 95 % CI"] != "—").all() and set(per_class["model"]) == {"CNN", "CRNN"}
     robustness = next(frame.value for frame in at.dataframe if "distortion" in frame.value.columns)
     blur = robustness[(robustness.distortion == "blur") & (robustness.level == "strong")].iloc[0]
     assert blur["CNN macro-F1"] == 0.3 and blur["CRNN verdicts unchanged"] == 0.7
