@@ -105,3 +105,65 @@ def test_every_real_printout_is_split_right_at_full_and_60_percent_size():
 
     assert len(REAL_PRINTOUTS) == len(read_split(TWELVE_LEAD))  # every page of the split was read
     assert not failures, failures[:10]
+
+
+# --- The standard page's split, frozen ------------------------------------------------------------------------
+#: ``detect_layout``'s output on every 12-lead sample and on the synthetic standard page (3 scales, +-2 degrees),
+#: on the page as loaded and as levelled by ``level_page``, recorded from the code before other layouts were
+#: added (commit bb3e935). The shipped models are scored on printouts of this layout: its boxes must not move.
+BASELINE = Path(__file__).with_name("layout_baseline.json")
+
+
+def _baseline_pages():
+    import json
+
+    from ecg_pipeline.io.loading import load_image
+    from ecg_pipeline.synth import render_twelve_lead_page
+
+    from .conftest import SAMPLES
+
+    expected = json.loads(BASELINE.read_text())
+    page = render_twelve_lead_page("normal", seed=3)
+    for key, record in expected.items():
+        kind, value = key.split(":", 1)
+        if kind == "sample":
+            yield key, load_image(SAMPLES / value), record
+        elif value.startswith("scale="):
+            scale = float(value.split("=")[1])
+            yield key, (page if scale == 1.0 else
+                        cv2.resize(page, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)), record
+        else:
+            yield key, rotate(page, float(value.split("=")[1])), record
+
+
+def _same_layout(layout, record) -> list[str]:
+    """The fields of ``layout`` that differ from a recorded one."""
+    differences = []
+    if {name: list(box) for name, box in layout.boxes.items()} != record["boxes"]:
+        differences.append("boxes")
+    if list(layout.grid_box) != record["grid_box"]:
+        differences.append("grid_box")
+    for name in ("row_centres", "separators"):
+        found = getattr(layout, name)
+        if len(found) != len(record[name]) or not np.allclose(found, record[name], atol=1e-6):
+            differences.append(name)
+    for name in ("column_width", "trace_left", "confidence"):
+        if abs(getattr(layout, name) - record[name]) > 1e-6:
+            differences.append(name)
+    if layout.warnings != record["warnings"]:
+        differences.append("warnings")
+    return differences
+
+
+def test_standard_pages_are_split_exactly_as_before_other_layouts():
+    from ecg_pipeline.preprocess.pipeline import level_page
+
+    failures = []
+    for key, image, record in _baseline_pages():
+        gray = to_grayscale(image)
+        page = level_page(image, gray)
+        for which, layout in (("raw", detect_layout(gray, image)), ("levelled", detect_layout(page.gray, page.image))):
+            differences = _same_layout(layout, record[which])
+            if differences:
+                failures.append((key, which, differences))
+    assert not failures, failures
