@@ -23,6 +23,61 @@ PAPER_SPEED_MM_PER_S = 25.0
 GAIN_MM_PER_MV = 10.0
 LEAD_SECONDS = 2.5
 RHYTHM_SECONDS = 10.0
+
+
+@dataclass(frozen=True)
+class LeadGrid:
+    """How a printer arranges the 12 leads: ``rows`` of leads, each column holding the same
+    ``RHYTHM_SECONDS / n_columns`` of the page's clock for every lead in it (3 x 4: 2.5 s; 6 x 2: 5 s; 12 x 1: 10 s).
+
+    Examples
+    --------
+    >>> LEAD_GRIDS["6x2"].lead_seconds, LEAD_GRIDS["6x2"].rows[0]
+    (5.0, ('I', 'V1'))
+    """
+
+    name: str
+    title: str
+    rows: tuple[tuple[str, ...], ...]
+
+    @property
+    def n_columns(self) -> int:
+        return len(self.rows[0])
+
+    @property
+    def lead_seconds(self) -> float:
+        return RHYTHM_SECONDS / self.n_columns
+
+
+_LIMB_LEADS = ("I", "II", "III", "aVR", "aVL", "aVF")
+_CHEST_LEADS = ("V1", "V2", "V3", "V4", "V5", "V6")
+#: The lead grids the layout step knows, by name; "3x4" is the shared printouts' (``LAYOUT_ROWS``).
+LEAD_GRIDS: dict[str, LeadGrid] = {
+    "3x4": LeadGrid("3x4", "3 x 4 leads of 2.5 s", LAYOUT_ROWS),
+    "6x2": LeadGrid("6x2", "6 x 2 leads of 5 s", tuple(zip(_LIMB_LEADS, _CHEST_LEADS, strict=True))),
+    "12x1": LeadGrid("12x1", "12 leads of 10 s", tuple((name,) for name in (*_LIMB_LEADS, *_CHEST_LEADS))),
+}
+STANDARD_GRID = "3x4"
+#: Names of the 10 s rhythm strips under the lead rows, top to bottom. The first keeps the name the networks
+#: learnt (``RHYTHM_LEAD``); the networks read only that one.
+RHYTHM_LEADS: tuple[str, ...] = (RHYTHM_LEAD, "rhythm_2", "rhythm_3")
+#: The leads printers usually repeat as 0, 1, 2 or 3 rhythm strips (the shared printouts: one, lead II or III).
+USUAL_RHYTHM_STRIPS: tuple[tuple[str, ...], ...] = ((), ("II",), ("II", "V1"), ("II", "V1", "V5"))
+
+
+def layout_name(grid: str, n_strips: int) -> str:
+    """The name of a page layout: its lead grid and how many rhythm strips it has.
+
+    Examples
+    --------
+    >>> layout_name("3x4", 1), layout_name("12x1", 0)
+    ('3x4+1', '12x1')
+    """
+    return f"{grid}+{n_strips}" if n_strips else grid
+
+
+#: The shared printouts' layout: 3 x 4 leads and one rhythm strip.
+STANDARD_LAYOUT = layout_name(STANDARD_GRID, 1)
 #: Sampling rate the digitized leads are measured at (the PhysioNet Challenge's 500 Hz).
 MEASUREMENT_FS = 500.0
 #: Scale of the printouts the models learnt from: every shared printout is 2213 px wide and measures

@@ -9,16 +9,15 @@ import numpy as np
 
 from ..constants import (
     GAIN_MM_PER_MV,
-    LAYOUT_ROWS,
-    LEAD_SECONDS,
-    N_LAYOUT_COLUMNS,
+    LEAD_GRIDS,
     PAPER_SPEED_MM_PER_S,
     REFERENCE_PRINTER,
-    RHYTHM_LEAD,
+    RHYTHM_LEADS,
     RHYTHM_SECONDS,
+    STANDARD_GRID,
 )
 from .records import _simulate
-from .waves import RHYTHM_SOURCE_LEAD, Wave
+from .waves import RHYTHM_SOURCE_LEAD, TWELVE_LEADS, Wave
 
 # --- Page geometry, in pixels of a 2213 x 1572 report page (scaled to the requested size) -----------
 REFERENCE_PAGE_SIZE = REFERENCE_PRINTER.page_size
@@ -121,9 +120,11 @@ def _draw_header(page: np.ndarray, scale: _PageScale, rng: np.random.Generator) 
         _text(page, text, (1555, y), scale, 0.75)
 
 
-def _draw_footer(page: np.ndarray, scale: _PageScale, rng: np.random.Generator, heart_rate: float) -> None:
+def _draw_footer(page: np.ndarray, scale: _PageScale, rng: np.random.Generator, heart_rate: float,
+                 plan: PagePlan) -> None:
+    grid = LEAD_GRIDS[plan.grid]
     settings = (f"0.67~25Hz  AC50  {PAPER_SPEED_MM_PER_S:g}mm/s  {GAIN_MM_PER_MV:g}mm/mV  "
-                f"{N_LAYOUT_COLUMNS}*{LEAD_SECONDS:g}s+1r  HR {int(round(heart_rate))}  "
+                f"{grid.n_columns}*{grid.lead_seconds:g}s+{len(plan.rhythm_strips)}r  HR {int(round(heart_rate))}  "
                 "SE-3 V1.0  SEMIP V1.7")
     _text(page, settings, (68, 1552), scale, 0.62)
     hour, minute, second = int(rng.integers(1, 13)), int(rng.integers(0, 60)), int(rng.integers(0, 60))
@@ -132,8 +133,74 @@ def _draw_footer(page: np.ndarray, scale: _PageScale, rng: np.random.Generator, 
     _text(page, date, (2176, 1552), scale, 0.62, align="right")
 
 
-#: How far a trace may swing from its baseline before the printer clips it: just under half the rows' pitch.
-_HALF_PITCH = 0.47 * (_ROW_BASELINES[1] - _ROW_BASELINES[0])
+#: How far a trace may swing from its baseline before the printer clips it, as a share of the rows' pitch.
+_HALF_PITCH_SHARE = 0.47
+
+
+@dataclass(frozen=True)
+class PagePlan:
+    """What a page prints: a lead grid (a ``LEAD_GRIDS`` name) and the source lead of each rhythm strip below it.
+
+    Examples
+    --------
+    >>> plan = PagePlan("3x4", ("II", "V1"))
+    >>> [names for names, _ in plan.rows()][-2:], len(plan.baselines())
+    ([('rhythm',), ('rhythm_2',)], 5)
+    """
+
+    grid: str = STANDARD_GRID
+    rhythm_strips: tuple[str, ...] = (RHYTHM_SOURCE_LEAD,)
+
+    def __post_init__(self) -> None:
+        if self.grid not in LEAD_GRIDS:
+            raise ValueError(f"Unknown lead grid {self.grid!r}: use one of {', '.join(LEAD_GRIDS)}.")
+        if len(self.rhythm_strips) > len(RHYTHM_LEADS) or not set(self.rhythm_strips) <= set(TWELVE_LEADS):
+            raise ValueError(f"Rhythm strips must be at most {len(RHYTHM_LEADS)} of the 12 leads, not "
+                             f"{', '.join(self.rhythm_strips)}.")
+
+    def rows(self) -> list[tuple[tuple[str, ...], tuple[str, ...]]]:
+        """Each printed row, top to bottom: (the names of its leads, the leads whose signals it prints)."""
+        lead_rows = [(names, names) for names in LEAD_GRIDS[self.grid].rows]
+        strips = [((name,), (source,)) for name, source in zip(RHYTHM_LEADS, self.rhythm_strips, strict=False)]
+        return lead_rows + strips
+
+    def baselines(self) -> tuple[float, ...]:
+        """Each row's baseline on the reference page: the reference printer's four rows, or as many spread over
+        the grid with the same margins above the first and below the last."""
+        n = len(LEAD_GRIDS[self.grid].rows) + len(self.rhythm_strips)
+        if n == len(_ROW_BASELINES):
+            return _ROW_BASELINES
+        return spread_baselines(n)
+
+    def separator_y(self) -> tuple[float, float]:
+        """Top and bottom of the separator bars, which span the lead rows (not the rhythm strips)."""
+        if self.baselines() is _ROW_BASELINES and self.grid == STANDARD_GRID:
+            return _SEPARATOR_Y
+        ref_pitch = _ROW_BASELINES[1] - _ROW_BASELINES[0]
+        above = (_ROW_BASELINES[0] - _SEPARATOR_Y[0]) / ref_pitch
+        below = (_SEPARATOR_Y[1] - _ROW_BASELINES[2]) / ref_pitch
+        baselines, pitch = self.baselines(), self.pitch()
+        last = baselines[len(LEAD_GRIDS[self.grid].rows) - 1]
+        return baselines[0] - above * pitch, last + below * pitch
+
+    def pitch(self) -> float:
+        baselines = self.baselines()
+        return baselines[1] - baselines[0]
+
+
+def spread_baselines(n_rows: int) -> tuple[float, ...]:
+    """Baselines of ``n_rows`` evenly spaced rows on the reference page, with the reference printer's margins
+    (in row pitches) between the grid's top and the first, and between the last and the grid's bottom.
+
+    Examples
+    --------
+    >>> [round(y) for y in spread_baselines(4)]
+    [463, 765, 1066, 1368]
+    """
+    ref_pitch = (_ROW_BASELINES[-1] - _ROW_BASELINES[0]) / (len(_ROW_BASELINES) - 1)
+    above, below = (_ROW_BASELINES[0] - _GRID_BOX[0]) / ref_pitch, (_GRID_BOX[1] - _ROW_BASELINES[-1]) / ref_pitch
+    pitch = (_GRID_BOX[1] - _GRID_BOX[0]) / (n_rows - 1 + above + below)
+    return tuple(_GRID_BOX[0] + pitch * (above + i) for i in range(n_rows))
 
 
 def _print_window(column: int, n_columns: int, fs: int) -> tuple[int, int]:
@@ -143,7 +210,8 @@ def _print_window(column: int, n_columns: int, fs: int) -> tuple[int, int]:
 
 
 def printed_signals(ecg_class: str, seed: int = 0, heart_rate: float | None = None,
-                    extra_waves: tuple[Wave, ...] = ()) -> dict[str, np.ndarray]:
+                    extra_waves: tuple[Wave, ...] = (), grid: str = STANDARD_GRID,
+                    rhythm_strips: tuple[str, ...] = (RHYTHM_SOURCE_LEAD,)) -> dict[str, np.ndarray]:
     """What ``render_twelve_lead_page`` prints with the same arguments, in mV at 500 Hz over the page's 10 s:
     each lead inside its column's window and NaN elsewhere, clipped where the printer clips it. The truth a
     digitizer is judged against.
@@ -155,24 +223,26 @@ def printed_signals(ecg_class: str, seed: int = 0, heart_rate: float | None = No
     (True, True)
     """
     fs = 500
+    plan = PagePlan(grid, tuple(rhythm_strips))
     signals, _ = _simulate(ecg_class, RHYTHM_SECONDS, fs, seed, heart_rate, extra_waves)
-    limit_mv = _HALF_PITCH / (GAIN_MM_PER_MV * px_per_mm())
+    limit_mv = _HALF_PITCH_SHARE * plan.pitch() / (GAIN_MM_PER_MV * px_per_mm())
     printed = {}
-    for names in (*LAYOUT_ROWS, (RHYTHM_LEAD,)):
-        for column, name in enumerate(names):
+    for names, sources in plan.rows():
+        for column, (name, source) in enumerate(zip(names, sources, strict=True)):
             i0, i1 = _print_window(column, len(names), fs)
-            trace = np.full(len(signals[name]), np.nan)
-            trace[i0:i1] = np.clip(signals[name][i0:i1], -limit_mv, limit_mv)
+            trace = np.full(len(signals[source]), np.nan)
+            trace[i0:i1] = np.clip(signals[source][i0:i1], -limit_mv, limit_mv)
             printed[name] = trace
     return printed
 
 
-def _draw_traces(page: np.ndarray, scale: _PageScale, signals: dict[str, np.ndarray], fs: int) -> None:
+def _draw_traces(page: np.ndarray, scale: _PageScale, signals: dict[str, np.ndarray], fs: int,
+                 plan: PagePlan) -> None:
     px_per_s = (_TRACE_X[1] - _TRACE_X[0]) / RHYTHM_SECONDS
     px_per_mv = GAIN_MM_PER_MV * px_per_mm()  # reference pixels; y is scaled below
     thickness = scale.thickness(2.4)
-    rows = [*LAYOUT_ROWS, (RHYTHM_LEAD,)]
-    for baseline, names in zip(_ROW_BASELINES, rows, strict=True):
+    half_pitch = _HALF_PITCH_SHARE * plan.pitch()
+    for baseline, (names, sources) in zip(plan.baselines(), plan.rows(), strict=True):
         seconds = RHYTHM_SECONDS / len(names)
         # The 1 mV calibration pulse lets a reader check the gain of this very print.
         x0, x1 = _CAL_PULSE_X
@@ -180,26 +250,28 @@ def _draw_traces(page: np.ndarray, scale: _PageScale, signals: dict[str, np.ndar
         cal = np.array([(x0 - 8, baseline), (x0, baseline), (x0, top), (x1, top), (x1, baseline),
                         (x1 + 8, baseline)])
         _polyline(page, cal[:, 0] * scale.sx, cal[:, 1] * scale.sy, thickness)
-        for c, name in enumerate(names):
+        for c, source in enumerate(sources):
             i0, i1 = _print_window(c, len(names), fs)
-            mv = signals[name][i0:i1]
+            mv = signals[source][i0:i1]
             xs = _TRACE_X[0] + (np.arange(i0, i0 + len(mv)) / fs) * px_per_s
-            ys = baseline - np.clip(mv * px_per_mv, -_HALF_PITCH, _HALF_PITCH)
+            ys = baseline - np.clip(mv * px_per_mv, -half_pitch, half_pitch)
             _polyline(page, xs * scale.sx, ys * scale.sy, thickness)
-            label = RHYTHM_SOURCE_LEAD if name == RHYTHM_LEAD else name
             label_x = _TRACE_X[0] + c * seconds * px_per_s + 6.0
-            _text(page, label, (label_x, baseline - 8.0), scale, 0.8, 1.6)
-    column_px = LEAD_SECONDS * px_per_s
-    for c in range(1, N_LAYOUT_COLUMNS):
+            _text(page, source, (label_x, baseline - 8.0), scale, 0.8, 1.6)
+    grid = LEAD_GRIDS[plan.grid]
+    column_px = grid.lead_seconds * px_per_s
+    bar_top, bar_bottom = plan.separator_y()
+    for c in range(1, grid.n_columns):
         x = _TRACE_X[0] + c * column_px
-        cv2.line(page, scale.pt(x, _SEPARATOR_Y[0]), scale.pt(x, _SEPARATOR_Y[1]), _INK_RGB,
-                 scale.thickness(3.0))
+        cv2.line(page, scale.pt(x, bar_top), scale.pt(x, bar_bottom), _INK_RGB, scale.thickness(3.0))
 
 
 def render_twelve_lead_page(ecg_class: str, seed: int = 0, width: int = REFERENCE_PAGE_SIZE[0],
                             height: int = REFERENCE_PAGE_SIZE[1], heart_rate: float | None = None,
-                            extra_waves: tuple[Wave, ...] = ()) -> np.ndarray:
-    """Draw a 12-lead report page (3 x 4 leads of 2.5 s and a 10 s rhythm strip) for one class.
+                            extra_waves: tuple[Wave, ...] = (), grid: str = STANDARD_GRID,
+                            rhythm_strips: tuple[str, ...] = (RHYTHM_SOURCE_LEAD,)) -> np.ndarray:
+    """Draw a 12-lead report page for one class: by default the shared printouts' layout (3 x 4 leads of 2.5 s and
+    a 10 s rhythm strip of lead II).
 
     Parameters
     ----------
@@ -213,6 +285,11 @@ def render_twelve_lead_page(ecg_class: str, seed: int = 0, width: int = REFERENC
         Mean rate in bpm; class-typical when omitted. The footer prints the rate of the drawn beats.
     extra_waves : tuple of Wave
         Waves added to every beat (see ``simulate_twelve_lead``).
+    grid : str
+        The lead grid, one of ``LEAD_GRIDS`` ("3x4", "6x2", "12x1").
+    rhythm_strips : tuple of str
+        The lead of each 10 s rhythm strip under the grid, top to bottom: none to three (``USUAL_RHYTHM_STRIPS``).
+        The rows share the grid area evenly; the standard four rows keep the reference printer's places.
 
     Returns
     -------
@@ -226,6 +303,7 @@ def render_twelve_lead_page(ecg_class: str, seed: int = 0, width: int = REFERENC
     """
     if width < 200 or height < 150:
         raise ValueError(f"A page of {width} x {height} px is too small to draw.")
+    plan = PagePlan(grid, tuple(rhythm_strips))
     fs = 500
     signals, rate = _simulate(ecg_class, RHYTHM_SECONDS, fs, seed, heart_rate, extra_waves)
     rng = np.random.default_rng([seed, 2])
@@ -234,8 +312,8 @@ def render_twelve_lead_page(ecg_class: str, seed: int = 0, width: int = REFERENC
     _draw_grid(page, scale)
     top, bottom, left, right = _GRID_BOX
     cv2.rectangle(page, scale.pt(left, top), scale.pt(right, bottom), _BORDER_RGB, scale.thickness(3.0))
-    _draw_traces(page, scale, signals, fs)
+    _draw_traces(page, scale, signals, fs, plan)
     _draw_header(page, scale, rng)
-    _draw_footer(page, scale, rng, rate)
+    _draw_footer(page, scale, rng, rate, plan)
     return page
 
