@@ -15,7 +15,8 @@ import cv2
 import numpy as np
 from scipy.signal import find_peaks
 
-from ..constants import LAYOUT_ROWS, N_LAYOUT_COLUMNS, REFERENCE_PRINTER, RHYTHM_LEAD
+from ..constants import LAYOUT_ROWS, LEAD_SECONDS, N_LAYOUT_COLUMNS, REFERENCE_PRINTER, RHYTHM_LEAD, STANDARD_LAYOUT
+from .layouts import UNRECOGNISED, UNRECOGNISED_CONFIDENCE, find_other_layout, other_layout_fields
 from .stages import shrink, shrink_by
 
 Box = tuple[int, int, int, int]  # (top, bottom, left, right), pixels, bottom/right exclusive
@@ -49,6 +50,13 @@ class Layout:
         0 (no 12-lead structure found, template used) to 1 (every cue found and consistent).
     warnings : list of str
         Plain-language reasons for a lower confidence.
+    name : str
+        The layout found: ``STANDARD_LAYOUT`` ("3x4+1"), another ``layout_name`` ("3x4+0", "6x2+1", "12x1"), or
+        ``UNRECOGNISED`` (clear rows of traces in no known layout; ``boxes`` are then the standard template's).
+    lead_seconds : float
+        Seconds of trace in each of the 12 leads (2.5 on a 3 x 4 page); ``column_width`` is always 2.5 s of trace.
+    rhythm_sources : dict of rhythm strip name -> lead
+        The lead each rhythm strip usually repeats on such a page (the printed labels are not read).
     """
 
     boxes: dict[str, Box]
@@ -59,6 +67,13 @@ class Layout:
     trace_left: float
     confidence: float
     warnings: list[str] = field(default_factory=list)
+    name: str = STANDARD_LAYOUT
+    lead_seconds: float = LEAD_SECONDS
+    rhythm_sources: dict[str, str] = field(default_factory=lambda: {RHYTHM_LEAD: "II"})
+
+    @property
+    def recognised(self) -> bool:
+        return self.name != UNRECOGNISED
 
 
 def flatten_shading(gray: np.ndarray, window: int = 15) -> np.ndarray:
@@ -316,18 +331,25 @@ def detect_layout(gray: np.ndarray, rgb: np.ndarray | None = None) -> Layout:
         penalties.append(0.15)
         grid = (0, sh, 0, sw)
     traces, bars = trace_and_bar_masks(small, grid)
-    rows = _rows(traces, grid, warnings, penalties)
-    pitch = float(np.median(np.diff(rows)))
-    separators, left, column_width = _columns(bars, rows, pitch, grid, warnings, penalties)
     inv = 1.0 / scale
-    confidence = 1.0
-    for penalty in penalties:  # in the order found, as floating point subtracts them
-        confidence -= penalty
 
     def to_box(top: float, bottom: float, x0: float, x1: float) -> Box:
         return (int(max(0, round(top * inv))), int(min(height, round(bottom * inv))),
                 int(max(0, round(x0 * inv))), int(min(width, round(x1 * inv))))
 
+    other = find_other_layout(traces, bars, grid)
+    if other is not None and other.name != UNRECOGNISED:
+        return Layout(**other_layout_fields(other, grid, inv, to_box, warnings, penalties))
+    rows = _rows(traces, grid, warnings, penalties)
+    pitch = float(np.median(np.diff(rows)))
+    separators, left, column_width = _columns(bars, rows, pitch, grid, warnings, penalties)
+    confidence = 1.0
+    for penalty in penalties:  # in the order found, as floating point subtracts them
+        confidence -= penalty
+    if other is not None:  # clear rows in no known layout: say so, and keep the template's boxes out of any model
+        confidence, warnings, name = min(confidence, UNRECOGNISED_CONFIDENCE), other.warnings + warnings, UNRECOGNISED
+    else:
+        name = STANDARD_LAYOUT
     return Layout(
         boxes=_lead_boxes(rows, pitch, left, column_width, to_box),
         grid_box=to_box(*grid),
@@ -337,6 +359,7 @@ def detect_layout(gray: np.ndarray, rgb: np.ndarray | None = None) -> Layout:
         trace_left=left * inv,
         confidence=float(np.clip(confidence, 0.0, 1.0)),
         warnings=warnings,
+        name=name,
     )
 
 
