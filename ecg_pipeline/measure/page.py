@@ -45,6 +45,12 @@ MIN_MEASURED_LEADS = 2
 MIN_TRACE_SHARE = 0.5
 #: The twelve leads measured one by one (the rhythm strip repeats one of them and gives the beats).
 MEASURED_LEADS: tuple[str, ...] = tuple(name for name in LEAD_NAMES if name != RHYTHM_LEAD)
+#: On a page without a rhythm strip the beats are found on this lead, when its leads last at least
+#: ``MIN_CLOCK_SECONDS`` (6 x 2, 12 x 1); 2.5 s leads hold too few beats for a rhythm.
+CLOCK_LEAD = "II"
+MIN_CLOCK_SECONDS = 5.0
+NO_RHYTHM_STRIP = ("the page has no rhythm strip, and its leads of 2.5 s hold too few beats to measure the rhythm "
+                   "from")
 
 
 @dataclass
@@ -112,12 +118,17 @@ def _empty(missing: dict[str, str], signals: dict | None = None, peaks: np.ndarr
                         page=dict.fromkeys(PAGE_VALUES, np.nan), territories=territory_values({}), missing=missing)
 
 
-def measure_signals(signals: dict[str, LeadSignal], r_peak_method: str = R_PEAK_METHOD) -> Measurements:
+def measure_signals(signals: dict[str, LeadSignal], r_peak_method: str = R_PEAK_METHOD,
+                    lead_seconds: float = LEAD_SECONDS) -> Measurements:
     """Beats, median beats, fiducials and values of leads already on the page's clock (``r_peak_method``: the
-    NeuroKit2 detector, see ``beats.r_peaks``)."""
+    NeuroKit2 detector, see ``beats.r_peaks``; ``lead_seconds``: the length of each of the 12 leads)."""
     laps = {}
     start = time.perf_counter()
-    rhythm = signals[RHYTHM_LEAD]
+    rhythm = signals.get(RHYTHM_LEAD)
+    if rhythm is None:  # no rhythm strip: a long lead gives the beats, or the page cannot be measured
+        rhythm = signals.get(CLOCK_LEAD) if lead_seconds >= MIN_CLOCK_SECONDS else None
+        if rhythm is None:
+            return _empty({"page": NO_RHYTHM_STRIP}, signals)
     duration = len(rhythm.millivolts) / rhythm.fs
     found = rhythm.start_s + r_peaks(rhythm.millivolts, rhythm.fs, r_peak_method) / rhythm.fs
     # The beats found on the rhythm strip, centred on the QRS of all the leads printed with them; a "beat"
@@ -150,7 +161,7 @@ def measure_signals(signals: dict[str, LeadSignal], r_peak_method: str = R_PEAK_
         if signal.measured_share < MIN_TRACE_SHARE:
             missing[name] = f"a trace was found on only {signal.measured_share:.0%} of the lead"
             continue
-        window = LEAD_SECONDS if name != RHYTHM_LEAD else RHYTHM_SECONDS
+        window = lead_seconds if name != RHYTHM_LEAD else RHYTHM_SECONDS
         beat = median_beat(signal.millivolts, signal.fs, beats_in_window(typical, signal.start_s, window))
         if beat is None:
             missing[name] = "no whole beat fell in the lead's measured part"
@@ -195,6 +206,6 @@ def measure_page(result: PipelineResult, fs: float = MEASUREMENT_FS, r_peak_meth
     start = time.perf_counter()
     signals = lead_signals(digitize_page(result).traces, result.layout.boxes, result.layout.trace_left, fs)
     digitized = (time.perf_counter() - start) * 1000.0
-    measurements = measure_signals(signals, r_peak_method)
+    measurements = measure_signals(signals, r_peak_method, result.layout.lead_seconds)
     measurements.timings_ms = {"digitize": digitized, **measurements.timings_ms}
     return measurements

@@ -72,10 +72,18 @@ class LoadedModel:
         return heatmaps(cams.numpy(), inputs.shape[1:3])
 
     def aggregate(self, lead_probabilities: np.ndarray) -> np.ndarray:
-        """One image's class probabilities from its leads': (n_leads, n_classes) -> (n_classes,)."""
-        if self.weighting is not None:
+        """One image's class probabilities from its leads': (n_leads, n_classes) -> (n_classes,). A page without
+        every lead (no rhythm strip) gets the mean: the lead weighting was fitted to all of them."""
+        if self.weighting is not None and len(lead_probabilities) == self._n_leads:
             return self.weighting.probabilities(lead_probabilities)
         return aggregate_probabilities(lead_probabilities)
+
+    def aggregation_for(self, n_leads: int) -> str:
+        """How ``aggregate`` combines ``n_leads`` leads, said honestly when a lead is missing."""
+        if self.weighting is not None and n_leads != self._n_leads:
+            return (f"{AGGREGATION_METHOD} (the page prints {n_leads} of the {self._n_leads} leads the lead "
+                    "weighting was fitted to)")
+        return self.aggregation
 
 
 class MeasurementModel:
@@ -231,7 +239,7 @@ def _run_network(model: LoadedModel, pipeline: PipelineResult, classes: list[str
     frame.insert(0, "lead", pipeline.lead_names)
     frame.insert(0, "model", model.kind)
     frames = [frame, None]
-    if model.weighting is not None:
+    if model.weighting is not None and len(probs) == len(TASK_SPECS[model.task].leads):
         contributions = pd.DataFrame(model.weighting.lead_contributions(probs), columns=classes)
         contributions.insert(0, "lead", pipeline.lead_names)
         contributions.insert(0, "model", model.kind)
@@ -319,7 +327,8 @@ def _run_models(pipeline: PipelineResult, measurements: Measurements | None, kin
             outputs.per_lead.append(frame)
             if contributions is not None:
                 outputs.lead_contributions.append(contributions)
-        outputs.methods[kind] = model.aggregation
+        outputs.methods[kind] = model.aggregation if kind == MEASUREMENT_KIND else model.aggregation_for(
+            len(pipeline.leads))
         outputs.aggregate[kind] = {**dict(zip(classes, combined, strict=True)),
                                    "predicted_class": classes[int(np.argmax(combined))]}
     return outputs

@@ -338,6 +338,8 @@ def detect_layout(gray: np.ndarray, rgb: np.ndarray | None = None) -> Layout:
                 int(max(0, round(x0 * inv))), int(min(width, round(x1 * inv))))
 
     other = find_other_layout(traces, bars, grid)
+    if other is not None and other.name == UNRECOGNISED and penalties:
+        other = None  # without a grid border, rows of ink are as likely text as traces: not a layout to name
     if other is not None and other.name != UNRECOGNISED:
         return Layout(**other_layout_fields(other, grid, inv, to_box, warnings, penalties))
     rows = _rows(traces, grid, warnings, penalties)

@@ -125,7 +125,7 @@ def classify(n_rows: int, separators: list[float], bar_span: tuple[float, float]
 
     Examples
     --------
-    >>> classify(6, [300.0, 550.0, 800.0], (100.0, 420.0), [130, 230, 330, 430, 530, 630], 100.0, (50.0, 1050.0))
+    >>> classify(6, [300.0, 550.0, 800.0], (100.0, 360.0), [130, 230, 330, 430, 530, 630], 100.0, (50.0, 1050.0))
     ('3x4', 3)
     """
     left, right = trace_span
@@ -225,3 +225,29 @@ def other_layout_fields(found: OtherLayout, grid: Box, inv: float, to_box, warni
                 trace_left=found.trace_left * inv, confidence=float(np.clip(found.confidence - sum(penalties), 0, 1)),
                 warnings=warnings + found.warnings, name=found.name,
                 lead_seconds=LEAD_GRIDS[found.grid].lead_seconds, rhythm_sources=found.rhythm_sources)
+
+
+#: The standard page's lead box: its height (one row pitch) over the width of 2.5 s of trace. The networks learnt
+#: leads of this shape; a lead of another layout is shown to them cut and padded to it.
+STANDARD_BOX_HEIGHT = ((REFERENCE_PRINTER.row_baselines[1] - REFERENCE_PRINTER.row_baselines[0])
+                       / (REFERENCE_PRINTER.column_edges[1] - REFERENCE_PRINTER.column_edges[0]))
+
+
+def network_binary(binary: np.ndarray, column_width: float, strip: bool) -> np.ndarray:
+    """A lead's binary image as the networks expect it from a non-standard page: the first 2.5 s of a longer lead
+    (a rhythm strip keeps its 10 s, as on the standard page), and its height cut or padded with blank rows, about
+    its centre, to the standard box's shape at this page's scale (``column_width``: pixels of 2.5 s).
+
+    Examples
+    --------
+    >>> lead = np.zeros((100, 1000), bool)
+    >>> network_binary(lead, 490.0, strip=False).shape
+    (300, 461)
+    """
+    width = binary.shape[1] if strip else min(binary.shape[1], int(round(0.94 * column_width)))
+    height = max(1, int(round(STANDARD_BOX_HEIGHT * column_width)))
+    cut = binary[:, :width]
+    extra = height - cut.shape[0]
+    if extra <= 0:
+        return cut[-extra // 2: -extra // 2 + height]
+    return np.pad(cut, ((extra // 2, extra - extra // 2), (0, 0)))

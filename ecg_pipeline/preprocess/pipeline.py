@@ -7,7 +7,16 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from ..constants import BEAT, MIN_TWELVE_LEAD_WIDTH_PX, REFERENCE_PX_PER_MM, TASK_SPECS, TASKS, TWELVE_LEAD
+from ..constants import (
+    BEAT,
+    MIN_TWELVE_LEAD_WIDTH_PX,
+    REFERENCE_PX_PER_MM,
+    RHYTHM_LEAD,
+    STANDARD_LAYOUT,
+    TASK_SPECS,
+    TASKS,
+    TWELVE_LEAD,
+)
 from ..errors import LayoutError
 from ..io.loading import ImageSource, load_image
 from .digitize import px_per_mm_from_column
@@ -23,6 +32,7 @@ from .layout import (
     rectify,
     rotate_image,
 )
+from .layouts import network_binary
 from .stages import (
     MAX_STROKE_WIDTH,
     STROKE_REFERENCE_HEIGHT,
@@ -234,6 +244,8 @@ def find_leads(page: LevelledPage, found: Layout | None = None) -> tuple[Layout,
     """The layout of a levelled page (``found``: one already found on the page before levelling, reused when
     levelling changed nothing), with the warnings a user should read about it."""
     layout = found if found is not None and not page.changed else detect_layout(page.gray, page.image)
+    if not layout.recognised:
+        return layout, ["This page's layout is not recognised: " + "; ".join(layout.warnings) + "."]
     if layout.confidence < 0.5:
         return layout, ["This does not look like a 12-lead report: " + "; ".join(layout.warnings) + "."]
     return layout, [w[0].upper() + w[1:] + "." for w in layout.warnings]
@@ -254,12 +266,18 @@ def process_leads(gray: np.ndarray, layout: Layout, sigma: float, threshold: str
     # column widths up to 8 % off: not precise enough to rescale the smoothing, so such a page is taken
     # to be at the models' scale.
     lead_sigma = page_sigma(sigma, px_per_mm_from_column(layout.column_width)) if layout.confidence == 1.0 else sigma
+    # The leads the networks know, as far as the page prints them (a page without a rhythm strip has 12); further
+    # rhythm strips are in the layout's boxes but read by no model.
     leads = [process_lead(name, layout.boxes[name], gray, lead_sigma, threshold, spec.input_shape)
-             for name in spec.leads]
+             for name in spec.leads if name in layout.boxes]
     width = page_stroke_width(leads)
     thinned = threshold == "otsu" and width > MAX_STROKE_WIDTH
     if thinned:
         leads = thin_strokes(leads, width, spec.input_shape)
+    if layout.name != STANDARD_LAYOUT:  # the networks read 2.5 s at the standard box's shape
+        leads = [replace(lead, model_input=model_input(network_binary(lead.binary, layout.column_width,
+                                                                      lead.name == RHYTHM_LEAD), spec.input_shape))
+                 for lead in leads]
     return leads, lead_sigma, width, thinned
 
 
