@@ -13,7 +13,7 @@ from dashboard import charts, state, tables
 from dashboard.clinical import NOT_A_DEVICE
 from ecg_pipeline.constants import REFERENCE_PX_PER_MM, TASK_SPECS
 from ecg_pipeline.errors import EcgError
-from ecg_pipeline.io.export import signal_csv, signal_table
+from ecg_pipeline.io.export import MEMORY_FOLDER, record_name, signal_csv, signal_table, wfdb_zip
 from ecg_pipeline.io.privacy import deidentify
 from ecg_pipeline.models.inference import title
 from ecg_pipeline.preprocess.render import draw_lead_boxes, lead_montage, lead_picture, preview
@@ -219,7 +219,15 @@ def show_downloads(name: str, analysis, sigma: float, threshold: str | float, pi
                                 lambda: signal_csv(signal_table(analysis.measurements.signals)),
                                 f"{stem}_signal.csv", "text/csv", on_click="ignore", icon=":material/download:",
                                 help="Time in s and each lead in mV, 10 s at 500 Hz, empty where a lead was not "
-                                     "printed; `ecg-pipeline digitize --format wfdb` writes it as a WFDB record.")
+                                     "printed.")
+        record = record_name(name)
+        if MEMORY_FOLDER.is_dir():  # built when asked for: the ZIP is written in memory, see export.wfdb_zip
+            cols[4].download_button("Digitized signal (WFDB, ZIP)",
+                                    lambda: wfdb_zip(signal_table(analysis.measurements.signals), record),
+                                    f"{record}_wfdb.zip",
+                                    "application/zip", on_click="ignore", icon=":material/download:",
+                                    help="A WFDB record (.hea and 16-bit .dat, 10 s at 500 Hz, NaN where a lead was "
+                                         "not printed), as the PhysioNet Challenge 2024 lays its signals out.")
 
 
 def show_digitized(analysis) -> None:

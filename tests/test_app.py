@@ -183,7 +183,7 @@ def test_analyze_sample_shows_every_model_the_measurements_and_a_verdict(with_mo
     assert any(c.startswith("CRNN: parts of lead II") for c in captions)
     assert [d.label for d in at.get("download_button")] == [
         "Probabilities (CSV)", "Everything (JSON)", "Measurements (CSV)", "Stage images (ZIP of PNG)",
-        "Digitized signal (CSV)"]
+        "Digitized signal (CSV)", "Digitized signal (WFDB, ZIP)"]
 
 
 def test_analyze_without_models_says_how_to_train(no_models):

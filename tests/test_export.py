@@ -71,3 +71,27 @@ def test_the_json_download_carries_the_csvs_signal(exported):
     for lead in LEAD_NAMES:
         values = np.array([np.nan if v is None else v for v in signals["leads"][lead]])
         assert np.allclose(values, table[lead].to_numpy(), atol=1e-3, equal_nan=True), lead
+
+
+def test_the_dashboards_wfdb_zip_is_the_clis_record_and_leaves_no_file(exported, tmp_path):
+    import io
+    import zipfile
+
+    wfdb = pytest.importorskip("wfdb")
+    from ecg_pipeline import analyze
+    from ecg_pipeline.io.export import MEMORY_FOLDER, signal_table, wfdb_zip
+
+    if not MEMORY_FOLDER.is_dir():
+        pytest.skip("no memory-backed folder on this machine: the dashboard offers no WFDB download")
+    before = set(MEMORY_FOLDER.iterdir())
+    archive = wfdb_zip(signal_table(analyze(PAGE.read_bytes(), models=()).measurements.signals), "page")
+    assert set(MEMORY_FOLDER.iterdir()) == before  # written in memory for wfdb's moment, and removed
+    zipfile.ZipFile(io.BytesIO(archive)).extractall(tmp_path)
+    mine, clis = wfdb.rdrecord(str(tmp_path / "page")), wfdb.rdrecord(str(exported / PAGE.stem))
+    assert mine.sig_name == clis.sig_name and np.array_equal(mine.d_signal, clis.d_signal)
+
+
+def test_no_memory_folder_means_no_wfdb_download(tmp_path):
+    from ecg_pipeline.io.export import signal_table, wfdb_zip
+
+    assert wfdb_zip(signal_table({}), "page", memory_folder=tmp_path / "absent") is None

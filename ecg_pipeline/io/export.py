@@ -4,12 +4,19 @@ NaN elsewhere, the rhythm strip as its own channel)."""
 
 from __future__ import annotations
 
+import io
+import tempfile
+import zipfile
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from ..constants import LEAD_NAMES, MEASUREMENT_FS, RHYTHM_SECONDS
+
+#: A folder held in memory (tmpfs): the only place a download's WFDB files are written, for the moment wfdb needs,
+#: since wfdb writes records to files only and nothing derived from an upload may reach the disk.
+MEMORY_FOLDER = Path("/dev/shm")
 
 #: WFDB stores samples as 16-bit integers: 1000 per mV keeps 1 µV steps over ±32 mV.
 WFDB_ADC_GAIN = 1000.0
@@ -77,6 +84,28 @@ def write_wfdb(table: pd.DataFrame, record: str, directory: str | Path, fs: floa
                 p_signal=table[leads].to_numpy(dtype=float), fmt=["16"] * len(leads),
                 adc_gain=[WFDB_ADC_GAIN] * len(leads), baseline=[0] * len(leads), write_dir=str(directory))
     return [Path(directory) / f"{record}.hea", Path(directory) / f"{record}.dat"]
+
+
+def wfdb_zip(table: pd.DataFrame, record: str, fs: float = MEASUREMENT_FS,
+             memory_folder: Path = MEMORY_FOLDER) -> bytes | None:
+    """``signal_table`` as a WFDB record's ``.hea`` and ``.dat`` in a ZIP, built in a memory-backed folder that is
+    removed before returning; ``None`` where the machine has no such folder (the CLI's ``digitize --format wfdb``
+    then writes the record).
+
+    Examples
+    --------
+    >>> from ecg_pipeline.measure.signals import LeadSignal
+    >>> archive = wfdb_zip(signal_table({"I": LeadSignal("I", 0.0, 500.0, np.array([0.1, 0.2]))}), "page")
+    >>> archive is None or sorted(zipfile.ZipFile(io.BytesIO(archive)).namelist()) == ["page.dat", "page.hea"]
+    True
+    """
+    if not memory_folder.is_dir():
+        return None
+    buffer = io.BytesIO()
+    with tempfile.TemporaryDirectory(dir=memory_folder) as folder, zipfile.ZipFile(buffer, "w") as archive:
+        for path in write_wfdb(table, record, folder, fs):
+            archive.write(path, path.name)
+    return buffer.getvalue()
 
 
 def record_name(name: str) -> str:
