@@ -251,3 +251,21 @@ def network_binary(binary: np.ndarray, column_width: float, strip: bool) -> np.n
     if extra <= 0:
         return cut[-extra // 2: -extra // 2 + height]
     return np.pad(cut, ((extra // 2, extra - extra // 2), (0, 0)))
+
+
+def layout_title(name: str) -> str:
+    """A layout's name as a person reads it.
+
+    Examples
+    --------
+    >>> layout_title("3x4+2"), layout_title("12x1"), layout_title(UNRECOGNISED)
+    ('3 x 4 leads of 2.5 s and 2 rhythm strips', '12 leads of 10 s', 'a layout that was not recognised')
+    """
+    if name == UNRECOGNISED:
+        return "a layout that was not recognised"
+    grid, _, strips = name.partition("+")
+    n = int(strips or 0)
+    title = LEAD_GRIDS[grid].title
+    if n:
+        return f"{title} and {n} rhythm strip{'s' if n > 1 else ''}"
+    return f"{title}, no rhythm strip" if LEAD_GRIDS[grid].n_columns > 1 else title
