@@ -16,6 +16,7 @@ from ecg_pipeline.errors import EcgError
 from ecg_pipeline.io.export import MEMORY_FOLDER, record_name, signal_csv, signal_table, wfdb_zip
 from ecg_pipeline.io.privacy import deidentify
 from ecg_pipeline.models.inference import title
+from ecg_pipeline.preprocess.layouts import layout_title
 from ecg_pipeline.preprocess.render import draw_lead_boxes, lead_montage, lead_picture, preview
 from ecg_pipeline.preprocess.stages import STROKE_REFERENCE_HEIGHT, TYPICAL_STROKE_WIDTH
 
@@ -68,6 +69,11 @@ def show_task(result, requested: str) -> None:
                 "wrong.")
     else:
         st.caption(f"Task: {task_title} (chosen by you).")
+    layout = result.layout
+    if layout is not None:
+        unread = [name for name in layout.boxes if name not in result.lead_names]
+        st.caption(f"Layout found: {layout_title(layout.name)} (confidence {layout.confidence:.2f})"
+                   + (f"; {', '.join(unread)} found but read by no model." if unread else "."))
 
 
 def show_warnings(result) -> None:

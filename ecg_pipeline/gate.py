@@ -15,6 +15,7 @@ import numpy as np
 
 from .constants import BEAT
 from .errors import EcgError
+from .measure.page import NO_RHYTHM_STRIP
 from .preprocess.layout import MISPLACED_COLUMNS
 
 if TYPE_CHECKING:
@@ -124,7 +125,10 @@ def trace_check(leads: list) -> GateCheck:
 
 
 def rhythm_check(measurements: Measurements) -> GateCheck:
-    """The rhythm strip has beat-like complexes at a plausible rate."""
+    """The rhythm strip has beat-like complexes at a plausible rate. A 3 x 4 page printed without a strip has no
+    run of beats long enough to check: it passes on its layout and traces alone, and says so."""
+    if measurements.missing.get("page") == NO_RHYTHM_STRIP:
+        return GateCheck("rhythm", True, "the page prints no rhythm strip, so its beats were not checked")
     beats = len(measurements.r_peaks_s)
     rate = measurements.page.get("heart_rate_bpm", np.nan)
     likeness, prominence = measurements.beat_likeness, measurements.qrs_prominence

@@ -57,3 +57,7 @@ def test_the_heatmaps_say_how_leads_were_combined_and_which_lean_elsewhere(analy
         for class_id, leads in leads_by_class.items():
             assert f"{', '.join(leads)} lean" in note and names[class_id] in note
     assert "headline verdict follows its rule" in texts(analysed.caption) or not any(dissent.values())
+
+
+def test_the_page_says_which_layout_it_found(analysed):
+    assert "Layout found: 3 x 4 leads of 2.5 s and 1 rhythm strip (confidence 1.00)." in texts(analysed.caption)
