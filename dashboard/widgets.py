@@ -11,7 +11,7 @@ import streamlit as st
 
 from dashboard import charts, state, tables
 from dashboard.clinical import NOT_A_DEVICE
-from ecg_pipeline.constants import REFERENCE_PX_PER_MM, TASK_SPECS
+from ecg_pipeline.constants import REFERENCE_PX_PER_MM, RHYTHM_LEAD, TASK_SPECS
 from ecg_pipeline.errors import EcgError
 from ecg_pipeline.io.export import MEMORY_FOLDER, record_name, signal_csv, signal_table, wfdb_zip
 from ecg_pipeline.io.privacy import deidentify
@@ -248,8 +248,9 @@ def show_digitized(analysis) -> None:
     cols[1].metric("RR variability (SD)", "n/a" if len(rr) < 2 else f"{np.std(rr) * 1000:.0f} ms",
                    help="Between whole beats: a beat cut off at the strip's edge is left out.")
     cols[2].metric("RMSSD", "n/a" if len(rr) < 2 else f"{measurements.page['rmssd_ms']:.0f} ms")
-    leads = st.multiselect("Leads to draw", list(measurements.signals), default=["II", "rhythm"],
-                           key="digitized_leads")
+    # the page's own leads: a page printed without a rhythm strip has none to show by default
+    shown = [lead for lead in ("II", RHYTHM_LEAD) if lead in measurements.signals] or list(measurements.signals)[:1]
+    leads = st.multiselect("Leads to draw", list(measurements.signals), default=shown, key="digitized_leads")
     if leads:
         st.plotly_chart(charts.trace_figure(measurements.signals, leads), width="stretch")
     px_per_mm = analysis.pipeline.px_per_mm

@@ -61,3 +61,30 @@ def test_the_heatmaps_say_how_leads_were_combined_and_which_lean_elsewhere(analy
 
 def test_the_page_says_which_layout_it_found(analysed):
     assert "Layout found: 3 x 4 leads of 2.5 s and 1 rhythm strip (confidence 1.00)." in texts(analysed.caption)
+
+
+@pytest.mark.parametrize("grid, strips", [("3x4", ()), ("12x1", ()), ("3x4", ("II", "V1", "V5"))])
+def test_pages_of_other_layouts_are_analysed_and_named(monkeypatch, grid, strips):
+    import io
+
+    from PIL import Image
+
+    from ecg_pipeline.constants import layout_name
+    from ecg_pipeline.preprocess.layouts import layout_title
+    from ecg_pipeline.synth import render_twelve_lead_page
+
+    monkeypatch.delenv("ECG_MODELS_DIR", raising=False)
+    buffer = io.BytesIO()
+    Image.fromarray(render_twelve_lead_page("normal", seed=1, grid=grid, rhythm_strips=strips)).save(buffer, "PNG")
+    at = page("analyze")
+    at.session_state[state_handoff_key()] = ("other_layout.png", buffer.getvalue())
+    at.run()
+    assert not at.exception and not at.error
+    assert f"Layout found: {layout_title(layout_name(grid, len(strips)))}" in texts(at.caption)
+    assert any(chart.proto.spec and "Digitized trace" in chart.proto.spec for chart in at.get("plotly_chart"))
+
+
+def state_handoff_key() -> str:
+    from dashboard.state import handoff_key
+
+    return handoff_key("analyze")
