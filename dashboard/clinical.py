@@ -1,4 +1,5 @@
-"""Streamlit blocks of the clinical results: the gate's refusal, the headline verdict, the measurements."""
+"""Streamlit blocks of the clinical results: the gate's refusal, the headline verdict, the measurements, how well
+each lead was read."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from ecg_pipeline.measure import MEASURED_LEADS
 from ecg_pipeline.measure.names import describe
 from ecg_pipeline.measure.values import CRITERIA
 from ecg_pipeline.models.inference import title
+from ecg_pipeline.preprocess.trace_quality import LOW_CONFIDENCE, SHORT_GAP_MM, quality_advice, quality_summary
 
 NOT_A_DEVICE = ("This is a research and teaching prototype, **not a medical device**: do not use it for "
                 "diagnosis or treatment decisions.")
@@ -143,6 +145,37 @@ def show_reasons(analysis) -> None:
                     width="stretch", key="measurement_reasons")
     st.caption("Each bar is how much the measurement model's probability of its verdict drops (red) or rises "
                "(blue) when that one measurement is replaced by the typical value of the training pages.")
+
+
+def show_lead_quality(analysis) -> None:
+    """Each lead's digitization confidence and the three figures it is the product of, with the advice to retake
+    the picture when a lead's is under ``LOW_CONFIDENCE``."""
+    quality = analysis.lead_quality
+    if not quality:
+        return
+    st.subheader("How well each lead was read")
+    advice = quality_advice(quality)
+    if advice is not None:
+        st.warning(f"{advice} The Explorer page shows each lead's threshold and lets you set one by hand.",
+                   icon=":material/warning:")
+    rows = pd.DataFrame([{"lead": name, **q.to_dict()} for name, q in quality.items()])
+    left, right = st.columns([3, 2])
+    number = st.column_config.NumberColumn
+    left.dataframe(rows, hide_index=True, width="stretch", height=35 * (len(rows) + 1) + 3, column_config={
+        "lead": st.column_config.TextColumn("Lead"),
+        "confidence": st.column_config.ProgressColumn("Confidence", format="%.2f", min_value=0.0, max_value=1.0),
+        "coverage": number("Coverage", format="%.2f", help="Share of the lead's columns, after its printed name, "
+                                                            "where the trace was found."),
+        "continuity": number("Continuity", format="%.2f", help="Share of the trace found that lies in its longest "
+                                                                f"stretch (gaps under {SHORT_GAP_MM:g} mm bridged)."),
+        "overlap": number("Overlap", format="%.2f", help="Share of the box's columns where ink touches its top or "
+                                                          "bottom edge: a neighbour's trace crossing in, or this "
+                                                          "lead's own clipped."),
+    })
+    right.caption(("" if advice is not None else quality_summary(quality) + " ")
+                  + "Confidence is coverage × continuity × (1 − overlap), read off each lead's binary trace. Under "
+                  f"{LOW_CONFIDENCE:.2f}, that lead's measurements and probabilities rest on a partial or mixed "
+                  "trace.")
 
 
 def _value(value: float, fmt: str) -> str:

@@ -23,6 +23,7 @@ from ecg_pipeline.io.cards import ModelCard
 from ecg_pipeline.io.export import signal_document, signal_table
 from ecg_pipeline.models.inference import title
 from ecg_pipeline.preprocess.render import png_bytes, stage_images
+from ecg_pipeline.preprocess.trace_quality import low_confidence_leads
 from ecg_pipeline.results import CROSS_VALIDATIONS, cross_validated_figures, interval_text
 
 MISSING = "—"
@@ -268,6 +269,9 @@ def probabilities_json(analysis, name: str, sigma: float, threshold: str | float
             document["signals"] = signal_document(signal_table(analysis.measurements.signals))
     if pipeline.px_per_mm is not None:
         document["px_per_mm"] = round(float(pipeline.px_per_mm), 4)
+    if analysis.lead_quality:  # each lead's digitization confidence and its three factors (trace_quality)
+        document["lead_quality"] = {lead: quality.to_dict() for lead, quality in analysis.lead_quality.items()}
+        document["low_confidence_leads"] = list(low_confidence_leads(analysis.lead_quality))
     return json.dumps(document, indent=1)
 
 

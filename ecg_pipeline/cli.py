@@ -134,14 +134,16 @@ def command_stages(args: argparse.Namespace) -> int:
     from .io.privacy import deidentify
     from .preprocess.pipeline import run_pipeline
     from .preprocess.render import stage_images
+    from .preprocess.trace_quality import page_quality, quality_advice
 
     result = run_pipeline(args.image, task=args.task, sigma=args.sigma)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     for name, image in stage_images(result if args.keep_patient_fields else deidentify(result)).items():
         Image.fromarray(image).save(out / f"{name}.png")
-    for warning in result.warnings:
-        print(f"warning: {warning}", file=sys.stderr)
+    for warning in [*result.warnings, quality_advice(page_quality(result))]:
+        if warning:
+            print(f"warning: {warning}", file=sys.stderr)
     fields = "" if result.layout is None else (
         " (patient fields kept)" if args.keep_patient_fields else " (patient fields blanked)")
     print(f"{result.task}: {len(result.leads)} leads, rotation {result.rotation_degrees:+.2f} deg, "
@@ -151,10 +153,12 @@ def command_stages(args: argparse.Namespace) -> int:
 
 def command_digitize(args: argparse.Namespace) -> int:
     """Write each 12-lead page's digitized leads as CSV or a WFDB record in ``--out``; a file that cannot be read,
-    is not an ECG or cannot be measured is reported on stderr, and the exit status is then 1."""
+    is not an ECG or cannot be measured is reported on stderr, and the exit status is then 1; a page with leads
+    read with low confidence is written, with a warning naming them."""
     from .io.export import record_name, signal_csv, signal_table, write_wfdb
     from .io.loading import file_pages, page_image, read_bytes
     from .models.inference import analyze
+    from .preprocess.trace_quality import quality_advice
 
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
@@ -174,6 +178,8 @@ def command_digitize(args: argparse.Namespace) -> int:
                     written = out / f"{record}.csv"
                     written.write_text(signal_csv(table))
                 print(f"{name}: {written}")
+                if advice := quality_advice(result.lead_quality):
+                    print(f"warning: {name}: {advice}", file=sys.stderr)
         except EcgError as exc:
             failed += 1
             print(f"error: {path}: {exc}", file=sys.stderr)

@@ -80,6 +80,7 @@ def show_results(data: bytes, analysis, sigma: float, page: int) -> None:
     if analysis.task == TWELVE_LEAD:
         st.header("Digitized trace")
         widgets.show_digitized(analysis)
+        clinical.show_lead_quality(analysis)
 
 
 widgets.run_page(main)

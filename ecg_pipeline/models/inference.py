@@ -17,6 +17,7 @@ from ..io.cards import ModelCard, card_path, matching_card, model_files_stamp, m
 from ..io.loading import ImageSource
 from ..measure import Measurements, measure_page
 from ..preprocess.pipeline import PipelineResult, run_pipeline
+from ..preprocess.trace_quality import LeadQuality, page_quality
 from .aggregation import AGGREGATION_METHOD, WEIGHTED_AGGREGATION_METHOD, LeadWeighting, aggregate_probabilities
 from .verdict import Verdict, VerdictRule, combine, read_rule
 
@@ -205,6 +206,8 @@ class AnalysisResult:
     gate: EvidenceGate | None = None
     #: The models ran although the gate refused the image ("Analyze anyway").
     forced: bool = False
+    #: How well each lead of a 12-lead page was digitized (``trace_quality.page_quality``; empty for a beat).
+    lead_quality: dict[str, LeadQuality] = field(default_factory=dict)
 
     @property
     def refused(self) -> bool:
@@ -268,7 +271,8 @@ def analyze(image: ImageSource | PipelineResult, task: str = "twelve_lead",
     -------
     AnalysisResult
         ``.pipeline``, ``.gate``, ``.per_lead`` (model, lead, one column per class), ``.aggregate`` (indexed by
-        model: one column per class and ``predicted_class``), ``.aggregation``, ``.measurements``. A model that
+        model: one column per class and ``predicted_class``), ``.aggregation``, ``.measurements``,
+        ``.lead_quality`` (each lead's digitization confidence). A model that
         cannot be loaded, or a page that cannot be measured, is left out with its reason in ``.model_errors``.
         An image the gate refuses gets no model output (``.refused``), unless ``anyway``.
 
@@ -292,7 +296,8 @@ def analyze(image: ImageSource | PipelineResult, task: str = "twelve_lead",
                           classes=classes, model_errors=outputs.errors,
                           lead_contributions=_frames(outputs.lead_contributions, []),
                           measurements=measurements, measurement_contributions=outputs.measurement_contributions,
-                          rule=read_rule(pipeline.task, models_dir), gate=gate, forced=anyway and not gate.passed)
+                          rule=read_rule(pipeline.task, models_dir), gate=gate, forced=anyway and not gate.passed,
+                          lead_quality=page_quality(pipeline))
 
 
 @dataclass

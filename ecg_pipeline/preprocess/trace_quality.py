@@ -1,5 +1,6 @@
 """How well a page was digitized: the signal-to-noise ratio against a known signal (synthetic pages), the way the
-PhysioNet Challenge 2024 scores digitizers.
+PhysioNet Challenge 2024 scores digitizers, and on any page a confidence per lead read off its binary crop, with
+the advice a user gets when a lead's is low.
 
 References
 ----------
@@ -13,7 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..constants import MEASUREMENT_FS, PAPER_SPEED_MM_PER_S
+from ..constants import MEASUREMENT_FS, PAPER_SPEED_MM_PER_S, RHYTHM_LEAD, RHYTHM_LEADS
 
 #: The largest time shift searched when aligning a digitized lead with the truth, in seconds: a digitizer's clock
 #: may start a few samples off without its shape being wrong.
@@ -104,6 +105,12 @@ class LeadQuality:
         return self.coverage * self.continuity * (1.0 - self.overlap)
 
 
+    def to_dict(self, digits: int = 3) -> dict[str, float]:
+        """The four figures, rounded, for a JSON document or a table row."""
+        return {name: round(float(getattr(self, name)), digits)
+                for name in ("confidence", "coverage", "continuity", "overlap")}
+
+
 def lead_quality(binary: np.ndarray, px_per_mm: float) -> LeadQuality:
     """The ``LeadQuality`` of one lead's binary crop on a page of ``px_per_mm``.
 
@@ -137,6 +144,71 @@ def page_quality(result) -> dict[str, LeadQuality]:
     if result.px_per_mm is None:
         return {}
     return {lead.name: lead_quality(lead.binary, result.px_per_mm) for lead in result.leads}
+
+
+def low_confidence_leads(quality: dict[str, LeadQuality]) -> dict[str, float]:
+    """The leads whose confidence is under ``LOW_CONFIDENCE``, in the page's order, with their confidence.
+
+    Examples
+    --------
+    >>> low_confidence_leads({"I": LeadQuality(1.0, 1.0, 0.0), "V1": LeadQuality(0.5, 0.9, 0.0)})
+    {'V1': 0.45}
+    """
+    return {name: q.confidence for name, q in quality.items() if q.confidence < LOW_CONFIDENCE}
+
+
+def quality_advice(quality: dict[str, LeadQuality]) -> str | None:
+    """The sentence a user reads when some leads were read with low confidence (``None`` when none was): which
+    leads, their confidence, and what to do about it.
+
+    Examples
+    --------
+    >>> quality_advice({"V1": LeadQuality(0.7, 0.6, 0.0), "V2": LeadQuality(0.55, 1.0, 0.0),
+    ...                 "V3": LeadQuality(1.0, 1.0, 0.0)})
+    'Leads V1, V2 were read with low confidence (0.42, 0.55): retake the photo straight on and without shadow, \
+or check the threshold.'
+    >>> quality_advice({"I": LeadQuality(1.0, 1.0, 0.0)}) is None
+    True
+    """
+    low = low_confidence_leads(quality)
+    if not low:
+        return None
+    verb = "was" if len(low) == 1 else "were"
+    values = ", ".join(f"{value:.2f}" for value in low.values())
+    return (f"{_lead_subject(list(low))} {verb} read with low confidence ({values}): retake the photo straight on "
+            "and without shadow, or check the threshold.")
+
+
+def quality_summary(quality: dict[str, LeadQuality]) -> str:
+    """One line on the page's leads: the advice when some were read with low confidence, else how many were read
+    well and which was the weakest.
+
+    Examples
+    --------
+    >>> quality_summary({"I": LeadQuality(1.0, 1.0, 0.0), "II": LeadQuality(0.998, 1.0, 0.0)})
+    'Both leads were read with confidence 0.60 or more (the lowest: II, 0.99).'
+    """
+    advice = quality_advice(quality)
+    if advice is not None:
+        return advice
+    if not quality:
+        return "No lead was digitized: a single beat has no grid to measure its scale against."
+    weakest = min(quality, key=lambda name: quality[name].confidence)
+    count = "Both leads" if len(quality) == 2 else f"All {len(quality)} leads" if len(quality) > 2 else "The lead"
+    lowest = np.floor(quality[weakest].confidence * 100) / 100  # rounded down: 0.995 is not "1.00"
+    return (f"{count} {'was' if len(quality) == 1 else 'were'} read with confidence {LOW_CONFIDENCE:.2f} or more "
+            f"(the lowest: {_lead_subject([weakest], bare=True)}, {lowest:.2f}).")
+
+
+def _lead_subject(names: list[str], bare: bool = False) -> str:
+    """"Lead V1", "Leads V1, V2", "The rhythm strip", "Lead V1 and the rhythm strip" (``bare``: no "Lead")."""
+    leads = [name for name in names if name not in RHYTHM_LEADS]
+    strips = [name for name in names if name in RHYTHM_LEADS]
+    parts = [(("" if bare else "Lead " if len(leads) == 1 else "Leads ") + ", ".join(leads))] if leads else []
+    if strips:
+        parts.append("the rhythm strip" if strips == [RHYTHM_LEAD] else "the rhythm strips " + ", ".join(strips))
+    subject = " and ".join(parts)
+    return subject[0].upper() + subject[1:] if not bare else subject
 
 
 def _overlap(binary: np.ndarray) -> float:
