@@ -104,7 +104,6 @@ class LeadQuality:
     def confidence(self) -> float:
         return self.coverage * self.continuity * (1.0 - self.overlap)
 
-
     def to_dict(self, digits: int = 3) -> dict[str, float]:
         """The four figures, rounded, for a JSON document or a table row."""
         return {name: round(float(getattr(self, name)), digits)
