@@ -21,6 +21,17 @@ RHYTHM_LEAD = "rhythm"
 N_LAYOUT_COLUMNS = 4
 PAPER_SPEED_MM_PER_S = 25.0
 GAIN_MM_PER_MV = 10.0
+#: The gains and paper speeds printers offer; the calibration pulse and the grid are read as one of these.
+STANDARD_GAINS_MM_PER_MV: tuple[float, ...] = (5.0, 10.0, 20.0)
+STANDARD_PAPER_SPEEDS_MM_PER_S: tuple[float, ...] = (25.0, 50.0)
+#: A measured gain or speed within this share of a standard value is read as that value.
+CALIBRATION_TOLERANCE = 0.15
+#: Spacing of the grid's bold lines, in mm.
+GRID_LINE_MM = 5.0
+#: Width of the shared printouts' 1 mV pulse between the centres of its sides, in mm at 25 mm/s (84 ms): 2.094-2.097 mm
+#: on all 1372 rows of the 343 shared printouts (10.03-10.04 mm tall; 2.09-2.10 mm and 9.97-10.09 mm on the 8 real
+#: samples). The synthetic pages' pulse (``PrinterGeometry.calibration_pulse_x``) is wider, 3.2 mm.
+REFERENCE_PULSE_WIDTH_MM = 2.1
 LEAD_SECONDS = 2.5
 RHYTHM_SECONDS = 10.0
 

@@ -128,7 +128,7 @@ def _apexes(rows: np.ndarray, tops: np.ndarray, bottoms: np.ndarray, stroke: flo
     return out
 
 
-def digitize_lead(binary: np.ndarray, px_per_mm: float) -> Trace:
+def digitize_lead(binary: np.ndarray, px_per_mm: float, gain_mm_per_mv: float = GAIN_MM_PER_MV) -> Trace:
     """A lead's trace as millivolts over seconds.
 
     Parameters
@@ -137,6 +137,8 @@ def digitize_lead(binary: np.ndarray, px_per_mm: float) -> Trace:
         The lead's binary trace (ink = True).
     px_per_mm : float
         Pixels per millimetre of paper.
+    gain_mm_per_mv : float
+        Millimetres per millivolt at that scale (``Calibration.millivolt_gain`` when the page shows another gain).
 
     Returns
     -------
@@ -158,7 +160,7 @@ def digitize_lead(binary: np.ndarray, px_per_mm: float) -> Trace:
     else:
         rows = np.zeros(len(rows))
     baseline = float(np.median(rows))
-    millivolts = (baseline - rows) / (px_per_mm * GAIN_MM_PER_MV)
+    millivolts = (baseline - rows) / (px_per_mm * gain_mm_per_mv)
     seconds = x / (px_per_mm * PAPER_SPEED_MM_PER_S)
     return Trace(seconds=seconds, millivolts=millivolts, px_per_mm=px_per_mm, measured=valid)
 
@@ -184,5 +186,8 @@ def digitize_page(result) -> DigitizedECG | None:
     if result.task != TWELVE_LEAD or result.layout is None:
         return None
     px_per_mm = result.px_per_mm  # measured by run_pipeline from the layout's lead columns
-    return DigitizedECG(traces={lead.name: digitize_lead(lead.binary, px_per_mm) for lead in result.leads},
+    # The assumed gain, unless the page's calibration pulse or grid shows another standard value.
+    calibration = getattr(result, "calibration", None)
+    gain = calibration.millivolt_gain if calibration is not None else GAIN_MM_PER_MV
+    return DigitizedECG(traces={lead.name: digitize_lead(lead.binary, px_per_mm, gain) for lead in result.leads},
                         px_per_mm=px_per_mm)

@@ -19,6 +19,7 @@ from ..constants import (
 )
 from ..errors import LayoutError
 from ..io.loading import ImageSource, load_image
+from .calibration import Calibration, measure_calibration
 from .digitize import px_per_mm_from_column
 from .layout import (
     MAX_KEYSTONE,
@@ -100,6 +101,8 @@ class PipelineResult:
     stroke_width: float | None = None
     #: Whether the thresholds were lowered to bring that width back to ``TYPICAL_STROKE_WIDTH``.
     strokes_thinned: bool = False
+    #: The gain and paper speed the page's calibration pulses and grid show (12-lead pages whose layout was found).
+    calibration: Calibration | None = None
     warnings: list[str] = field(default_factory=list)
     timings_ms: dict[str, float] = field(default_factory=dict)
 
@@ -332,13 +335,20 @@ def run_twelve_lead(rgb: np.ndarray, gray: np.ndarray, sigma: float, threshold: 
     lap("layout")
     leads, lead_sigma, width, thinned = process_leads(page.gray, layout, sigma, threshold)
     lap("leads")
+    calibration = None
+    if layout.recognised and layout.confidence >= 0.5:  # rows from a template hold no pulse to look for
+        calibration = measure_calibration(page.gray, layout.row_centres, layout.grid_box, layout.trace_left,
+                                          px_per_mm_from_column(layout.column_width))
+        warnings = warnings + calibration.warnings()
+        lap("calibration")
     return PipelineResult(task=TWELVE_LEAD, original=rgb, rotation_degrees=page.rotation_degrees,
                           deskewed=page.image, grayscale=page.gray, layout=layout, leads=leads, sigma=sigma,
                           threshold_method=_method(threshold), task_reason=reason,
                           px_per_mm=px_per_mm_from_column(layout.column_width), page_sigma=lead_sigma,
                           perspective_corrected=page.perspective_corrected,
                           keystone_corners=page.keystone_corners, stroke_width=width,
-                          strokes_thinned=thinned, warnings=warnings + ink_warnings(leads), timings_ms=lap.timings)
+                          strokes_thinned=thinned, calibration=calibration, warnings=warnings + ink_warnings(leads),
+                          timings_ms=lap.timings)
 
 
 def _method(threshold: str | float) -> str:

@@ -121,9 +121,9 @@ def _draw_header(page: np.ndarray, scale: _PageScale, rng: np.random.Generator) 
 
 
 def _draw_footer(page: np.ndarray, scale: _PageScale, rng: np.random.Generator, heart_rate: float,
-                 plan: PagePlan) -> None:
+                 plan: PagePlan, gain_mm_per_mv: float = GAIN_MM_PER_MV) -> None:
     grid = LEAD_GRIDS[plan.grid]
-    settings = (f"0.67~25Hz  AC50  {PAPER_SPEED_MM_PER_S:g}mm/s  {GAIN_MM_PER_MV:g}mm/mV  "
+    settings = (f"0.67~25Hz  AC50  {PAPER_SPEED_MM_PER_S:g}mm/s  {gain_mm_per_mv:g}mm/mV  "
                 f"{grid.n_columns}*{grid.lead_seconds:g}s+{len(plan.rhythm_strips)}r  HR {int(round(heart_rate))}  "
                 "SE-3 V1.0  SEMIP V1.7")
     _text(page, settings, (68, 1552), scale, 0.62)
@@ -211,7 +211,8 @@ def _print_window(column: int, n_columns: int, fs: int) -> tuple[int, int]:
 
 def printed_signals(ecg_class: str, seed: int = 0, heart_rate: float | None = None,
                     extra_waves: tuple[Wave, ...] = (), grid: str = STANDARD_GRID,
-                    rhythm_strips: tuple[str, ...] = (RHYTHM_SOURCE_LEAD,)) -> dict[str, np.ndarray]:
+                    rhythm_strips: tuple[str, ...] = (RHYTHM_SOURCE_LEAD,),
+                    gain_mm_per_mv: float = GAIN_MM_PER_MV) -> dict[str, np.ndarray]:
     """What ``render_twelve_lead_page`` prints with the same arguments, in mV at 500 Hz over the page's 10 s:
     each lead inside its column's window and NaN elsewhere, clipped where the printer clips it. The truth a
     digitizer is judged against.
@@ -225,7 +226,7 @@ def printed_signals(ecg_class: str, seed: int = 0, heart_rate: float | None = No
     fs = 500
     plan = PagePlan(grid, tuple(rhythm_strips))
     signals, _ = _simulate(ecg_class, RHYTHM_SECONDS, fs, seed, heart_rate, extra_waves)
-    limit_mv = _HALF_PITCH_SHARE * plan.pitch() / (GAIN_MM_PER_MV * px_per_mm())
+    limit_mv = _HALF_PITCH_SHARE * plan.pitch() / (gain_mm_per_mv * px_per_mm())
     printed = {}
     for names, sources in plan.rows():
         for column, (name, source) in enumerate(zip(names, sources, strict=True)):
@@ -237,9 +238,9 @@ def printed_signals(ecg_class: str, seed: int = 0, heart_rate: float | None = No
 
 
 def _draw_traces(page: np.ndarray, scale: _PageScale, signals: dict[str, np.ndarray], fs: int,
-                 plan: PagePlan) -> None:
+                 plan: PagePlan, gain_mm_per_mv: float = GAIN_MM_PER_MV) -> None:
     px_per_s = (_TRACE_X[1] - _TRACE_X[0]) / RHYTHM_SECONDS
-    px_per_mv = GAIN_MM_PER_MV * px_per_mm()  # reference pixels; y is scaled below
+    px_per_mv = gain_mm_per_mv * px_per_mm()  # reference pixels; y is scaled below
     thickness = scale.thickness(2.4)
     half_pitch = _HALF_PITCH_SHARE * plan.pitch()
     for baseline, (names, sources) in zip(plan.baselines(), plan.rows(), strict=True):
@@ -269,7 +270,8 @@ def _draw_traces(page: np.ndarray, scale: _PageScale, signals: dict[str, np.ndar
 def render_twelve_lead_page(ecg_class: str, seed: int = 0, width: int = REFERENCE_PAGE_SIZE[0],
                             height: int = REFERENCE_PAGE_SIZE[1], heart_rate: float | None = None,
                             extra_waves: tuple[Wave, ...] = (), grid: str = STANDARD_GRID,
-                            rhythm_strips: tuple[str, ...] = (RHYTHM_SOURCE_LEAD,)) -> np.ndarray:
+                            rhythm_strips: tuple[str, ...] = (RHYTHM_SOURCE_LEAD,),
+                            gain_mm_per_mv: float = GAIN_MM_PER_MV) -> np.ndarray:
     """Draw a 12-lead report page for one class: by default the shared printouts' layout (3 x 4 leads of 2.5 s and
     a 10 s rhythm strip of lead II).
 
@@ -290,6 +292,9 @@ def render_twelve_lead_page(ecg_class: str, seed: int = 0, width: int = REFERENC
     rhythm_strips : tuple of str
         The lead of each 10 s rhythm strip under the grid, top to bottom: none to three (``USUAL_RHYTHM_STRIPS``).
         The rows share the grid area evenly; the standard four rows keep the reference printer's places.
+    gain_mm_per_mv : float
+        The print's gain: the height of the 1 mV calibration pulses and of every trace's millivolt (printed in the
+        footer too); pass the same to ``printed_signals``, which clips at the same height.
 
     Returns
     -------
@@ -312,8 +317,8 @@ def render_twelve_lead_page(ecg_class: str, seed: int = 0, width: int = REFERENC
     _draw_grid(page, scale)
     top, bottom, left, right = _GRID_BOX
     cv2.rectangle(page, scale.pt(left, top), scale.pt(right, bottom), _BORDER_RGB, scale.thickness(3.0))
-    _draw_traces(page, scale, signals, fs, plan)
+    _draw_traces(page, scale, signals, fs, plan, gain_mm_per_mv)
     _draw_header(page, scale, rng)
-    _draw_footer(page, scale, rng, rate, plan)
+    _draw_footer(page, scale, rng, rate, plan, gain_mm_per_mv)
     return page
 
