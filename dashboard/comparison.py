@@ -1,24 +1,16 @@
-"""Model comparison: figures read from the model cards and the verdict rule, and a gallery of images where the
-models disagree."""
+"""Model comparison: figures read from the model cards and the verdict rule (the disagreement explorer is in
+``dashboard.disagreements``)."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
-import pandas as pd
 import streamlit as st
 
 from dashboard import charts, state, tables
-from ecg_pipeline.constants import MAX_FILE_BYTES, MODEL_TITLES, TASK_SPECS, TWELVE_LEAD
-from ecg_pipeline.errors import EcgError
+from ecg_pipeline.constants import TASK_SPECS
 from ecg_pipeline.io.cards import ModelCard, training_command
-from ecg_pipeline.io.data import find_images
 from ecg_pipeline.models.aggregation import LeadWeighting
 from ecg_pipeline.models.inference import title
 from ecg_pipeline.results import interval_text, why_cross_validations_differ
-
-GALLERY_SOURCES = {"samples": "Built-in samples", "folder": "A folder of images"}
-THUMBNAILS = 12
 
 
 def evaluate_command(task: str) -> str:
@@ -140,88 +132,3 @@ def show_verdict_rule(task: str) -> None:
     st.caption("scripts/fit_verdict_rule.py, from the out-of-fold probabilities of the measurement model's "
                "cross-validation and of the networks' whole-recipe cross-validation (mean of their leads).")
 
-
-def gallery_files(source: str, folder: str, cap: int) -> list[tuple[Path, str]]:
-    """Up to ``cap`` images with their labelled class ("" when unknown), spread over the whole folder."""
-    if source == "samples":
-        return [(state.SAMPLES_DIR / s["file"], s["class"]) for s in state.builtin_samples()][:cap]
-    path = Path(folder.strip()).expanduser()
-    path = path if path.is_absolute() else state.ROOT / path
-    if not folder.strip() or not path.exists():
-        raise EcgError(f"No folder at '{folder}'. Type a path such as ../shared/data/ecg-images.")
-    files = find_images(path)
-    if not files:
-        raise EcgError(f"No image files under '{folder}'.")
-    step = max(1, len(files) // cap)
-    return [(p, p.parent.name) for p in files[::step][:cap]]
-
-
-def gallery_row(path: Path, label: str, rows: list[dict]) -> dict:
-    """One image of the gallery: each model's class and probability, from its prediction rows."""
-    row = {"file": str(path), "name": path.name, "labelled": label, "error": "", "models": 0}
-    for prediction in rows:
-        task = prediction.get("task") or TWELVE_LEAD
-        names = TASK_SPECS[task].display_names
-        row["labelled"] = names.get(label, label)
-        kind = prediction["model"]
-        if prediction.get("error"):
-            row["error"] = row["error"] or prediction["error"]
-        elif kind in MODEL_TITLES:
-            row[title(kind)] = names[prediction["predicted_class"]]
-            row[f"{title(kind)} p"] = round(float(prediction["confidence"]), 3)
-            row["models"] += 1
-    return row
-
-
-def scan(files: list[tuple[Path, str]]) -> pd.DataFrame:
-    """Every model's prediction for each file, with a progress bar; ``disagree`` where they differ."""
-    progress = st.progress(0.0, text="Scoring...")
-    rows = []
-    for number, (path, label) in enumerate(files, start=1):
-        if path.stat().st_size > MAX_FILE_BYTES:
-            rows.append({"file": str(path), "name": path.name, "labelled": label, "models": 0,
-                         "error": "The file is larger than the upload limit."})
-        else:
-            rows.append(gallery_row(path, label, state.prediction_rows_bytes(path.name, path.read_bytes(), "auto")))
-        progress.progress(number / len(files), text=f"Scored {number} of {len(files)}: {path.name}")
-    progress.empty()
-    table = pd.DataFrame(rows)
-    titles = [t for t in MODEL_TITLES.values() if t in table.columns]
-    table["disagree"] = (table["models"] >= 2) & (table[titles].nunique(axis=1, dropna=True) > 1) if titles else False
-    return table
-
-
-def show_disagreement_gallery() -> None:
-    st.header("Where the models disagree")
-    source = st.radio("Images", list(GALLERY_SOURCES), format_func=GALLERY_SOURCES.get, horizontal=True,
-                      key="gallery_source")
-    folder = ""
-    if source == "folder":
-        folder = st.text_input("Folder, searched recursively (relative paths start at the project folder)",
-                               placeholder="../shared/data/ecg-images", key="gallery_folder")
-    cap = int(st.number_input("At most this many images", 1, 500, 60, key="gallery_cap"))
-    if st.button("Find disagreements", type="primary", key="gallery_run"):
-        st.session_state["gallery"] = scan(gallery_files(source, folder, cap))
-    table = st.session_state.get("gallery")
-    if table is None:
-        st.caption("Scores the images with every model and lists those where they predict different classes.")
-        return
-    cols = st.columns(3)
-    cols[0].metric("Images scored", len(table))
-    cols[1].metric("Disagreements", int(table["disagree"].sum()))
-    cols[2].metric("Errors", int((table["error"] != "").sum()))
-    disagreements = table[table["disagree"]]
-    titles = [t for t in MODEL_TITLES.values() if t in table.columns]
-    shown = ["name", "labelled", *[c for t in titles for c in (t, f"{t} p")]]
-    if disagreements.empty:
-        st.success("The models predict the same class for every image scored.")
-    else:
-        st.dataframe(disagreements[shown], hide_index=True, width="stretch")
-        columns = st.columns(3)
-        for index, row in enumerate(disagreements.head(THUMBNAILS).to_dict("records")):
-            caption = " / ".join(f"{t} {row[t]}" for t in titles if isinstance(row.get(t), str))
-            columns[index % 3].image(row["file"], width="stretch", caption=f"{row['name']}: {caption}")
-    errors = table[table["error"] != ""]
-    if not errors.empty:
-        with st.expander(f"{len(errors)} images could not be compared"):
-            st.dataframe(errors[["name", "error"]], hide_index=True, width="stretch")

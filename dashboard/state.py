@@ -236,11 +236,25 @@ def sample_bytes(file: str) -> bytes:
     return (SAMPLES_DIR / Path(file).name).read_bytes()
 
 
+def handoff_key(key: str) -> str:
+    """The session key another page puts ``(name, bytes)`` under for ``image_input(key)`` to show (the Model
+    comparison's 'Open in Analyze'); it stays, in memory, until the user clears it."""
+    return f"{key}_handoff"
+
+
 def image_input(key: str) -> tuple[str | None, bytes | None]:
     """Choose a built-in sample or upload an image or PDF; returns ``(name, bytes)`` or ``(None, None)``.
+    An image handed over by another page (``handoff_key``) comes first, with a button to choose another.
 
     The upload is read into memory and never written to disk.
     """
+    handed = st.session_state.get(handoff_key(key))
+    if handed is not None:
+        st.caption(f"From the model comparison: {handed[0]}")
+        # a callback, so that the run it starts no longer sees the hand-off
+        st.button("Choose another image", key=f"{key}_handoff_clear", icon=":material/close:",
+                  on_click=st.session_state.pop, args=(handoff_key(key), None))
+        return handed
     source = st.radio("Image source", list(SOURCE_CHOICES), format_func=SOURCE_CHOICES.get, horizontal=True,
                       key=f"{key}_source")
     if source == "upload":

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from dashboard import comparison, state, widgets
+from dashboard import comparison, disagreements, state, widgets
 from ecg_pipeline.constants import TASK_SPECS, TASKS
 from ecg_pipeline.io.cards import training_command
 from ecg_pipeline.models.inference import title
@@ -25,7 +25,7 @@ def main() -> None:
     if not found:
         st.info("No model cards yet. Train and evaluate the models, for example: "
                 f"`{training_command('twelve_lead', 'cnn')}` then `{comparison.evaluate_command('twelve_lead')}`")
-    comparison.show_disagreement_gallery()
+    disagreements.show_disagreement_explorer()
 
 
 widgets.run_page(main)

@@ -314,7 +314,7 @@ def test_comparison_reads_cards_and_finds_disagreements(with_models):
     robustness = next(frame.value for frame in at.dataframe if "distortion" in frame.value.columns)
     blur = robustness[(robustness.distortion == "blur") & (robustness.level == "strong")].iloc[0]
     assert blur["CNN macro-F1"] == 0.3 and blur["CRNN verdicts unchanged"] == 0.7
-    at.button(key="gallery_run").click().run()
+    at.button(key="disagreements_run").click().run()
     assert not at.exception
     assert metric(at, "Images scored") == str(len(pd.read_csv(ROOT / "data" / "samples" / "manifest.csv")))
 
