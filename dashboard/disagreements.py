@@ -123,9 +123,14 @@ def scan(items: list[batch.BatchItem], labels: dict[str, str]) -> list[dict]:
 @st.cache_data(show_spinner=False, max_entries=256)
 def _thumbnail(key: str, page: int, width: int, _data: bytes) -> np.ndarray:
     from ecg_pipeline.io.loading import load_image
+    from ecg_pipeline.io.privacy import blank_patient_fields
+    from ecg_pipeline.preprocess.layout import grid_area
     from ecg_pipeline.preprocess.render import preview
 
-    return preview(load_image(state.image_of(_data, page)), width)
+    image = load_image(state.image_of(_data, page))
+    grid = grid_area(image) if image.ndim == 3 else None
+    # a report page's patient fields are blanked here too, as in every picture of a page that leaves the program
+    return preview(blank_patient_fields(image, grid) if grid else image, width)
 
 
 def thumbnail_bytes(data: bytes, page: int = 1, width: int = THUMBNAIL_WIDTH) -> np.ndarray | None:

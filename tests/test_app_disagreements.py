@@ -171,3 +171,20 @@ def test_a_listed_pdf_page_opens_in_analyze_at_that_page(comparison_app):
     assert not at.exception and not at.error
     assert "From the model comparison: two.pdf" in texts(at.caption)
     assert at.selectbox(key="analyze_pdf_page").value == 2
+
+
+def test_a_printouts_thumbnail_has_its_patient_fields_blanked():
+    import io
+
+    from PIL import Image
+
+    from ecg_pipeline.preprocess.layout import grid_area
+    from ecg_pipeline.synth import render_twelve_lead_page
+
+    page = render_twelve_lead_page("normal", seed=3)  # its header carries an ID, age, sex and date
+    top = grid_area(page)[0]
+    assert (page[: top - 3] < 200).any()
+    buffer = io.BytesIO()
+    Image.fromarray(page).save(buffer, "PNG")
+    picture = disagreements.thumbnail_bytes(buffer.getvalue(), width=page.shape[1])
+    assert picture.shape == page.shape and (picture[: top - 3] == 255).all()
