@@ -13,6 +13,16 @@ from ecg_pipeline.models.inference import title as model_label
 
 MODEL_COLOURS: dict[str, str] = {"cnn": "#1f6fb4", "crnn": "#e8730c", MEASUREMENT_KIND: "#2a9d3f"}
 FIDUCIAL_COLOURS: dict[str, str] = {"QRS onset": "#2a9d3f", "J point": "#d62728", "T end": "#9467bd"}
+#: A line per class (ROC curves): each has 3:1 contrast on white and on Streamlit's dark background, which the
+#: theme's own palette has not (its light blue, pink and mint nearly vanish on white).
+CLASS_COLOURS: tuple[str, ...] = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#e8730c", "#0f8b8d")
+#: The plotting area of a drawn trace is paper-white in both themes: the trace is dark, as on the printout, and
+#: on the dark theme's near-black area it vanished; the margin (ticks, titles) keeps the theme's colours.
+TRACE_AREA: dict = {"plot_bgcolor": "white"}
+TRACE_AXIS: dict = {"gridcolor": "#e3e3e3", "zerolinecolor": "#c8c8c8"}
+#: Pixels a panel's title is lifted: Plotly lets its bottom 6 px into the panel, where the dark theme's light
+#: text on the white area was cut in half.
+TITLE_LIFT = 8
 FONT_SIZE = 15
 
 
@@ -102,10 +112,11 @@ def roc_figure(evaluation: dict, task: str, title: str) -> go.Figure:
     fig.add_trace(go.Scatter(x=[0, 1], y=[0, 1], mode="lines", line={"dash": "dot", "color": "grey"},
                              name="chance", showlegend=False))
     aucs = evaluation.get("roc_auc_ovr", {})
-    for class_id, curve in evaluation.get("roc_curves", {}).items():
+    for index, (class_id, curve) in enumerate(evaluation.get("roc_curves", {}).items()):
         auc = aucs.get(class_id)
         label = spec.display_names.get(class_id, class_id) + (f" (AUC {auc:.2f})" if auc is not None else "")
-        fig.add_trace(go.Scatter(x=curve["fpr"], y=curve["tpr"], mode="lines", name=label))
+        fig.add_trace(go.Scatter(x=curve["fpr"], y=curve["tpr"], mode="lines", name=label,
+                                 line={"color": CLASS_COLOURS[index % len(CLASS_COLOURS)]}))
     fig.update_xaxes(title="false positive rate", range=[0, 1])
     fig.update_yaxes(title="true positive rate", range=[0, 1.02])
     return _style(fig, title, height=420)
@@ -157,7 +168,8 @@ def training_figure(histories: dict[str, dict], title: str = "Training curves") 
 
 def histogram_figure(counts: np.ndarray, centres: np.ndarray, threshold: float, title: str) -> go.Figure:
     """Intensity histogram of a lead (log counts) with the threshold as a vertical line."""
-    bars = go.Bar(x=centres, y=np.maximum(counts, 0), marker_color="#666", name="pixels")
+    # Mid grey: 4:1 contrast on white and 4.5:1 on the dark theme's background (#666 had 3:1 there).
+    bars = go.Bar(x=centres, y=np.maximum(counts, 0), marker_color="#7f7f7f", name="pixels")
     line = {"type": "line", "xref": "x", "yref": "paper", "x0": threshold, "x1": threshold, "y0": 0, "y1": 1,
             "line": {"color": "#d62728", "width": 3}}
     label = {"xref": "x", "yref": "paper", "x": threshold, "y": 1, "xanchor": "left", "yanchor": "top",
@@ -171,7 +183,7 @@ def histogram_figure(counts: np.ndarray, centres: np.ndarray, threshold: float, 
 def trace_figure(signals: dict, leads: list[str], title: str = "Digitized trace") -> go.Figure:
     """Calibrated leads (``measure.LeadSignal``), millivolts over the page's seconds, one under the other."""
     height = 180 * len(leads) + 80
-    gap = 50 / height  # 50 px between panels: the tick labels and the next panel's title
+    gap = 64 / height  # 64 px between panels: the tick labels and the next panel's title, lifted clear of it
     panel = (1.0 - gap * (len(leads) - 1)) / len(leads)
     data, axes, titles = [], {}, []
     for row, lead in enumerate(leads):
@@ -180,13 +192,13 @@ def trace_figure(signals: dict, leads: list[str], title: str = "Digitized trace"
         data.append(go.Scatter(x=trace.seconds, y=trace.millivolts, mode="lines", name=lead, connectgaps=False,
                                line={"width": 1.4, "color": "#222"}, xaxis=f"x{suffix}", yaxis=f"y{suffix}"))
         top = 1.0 - row * (panel + gap)
-        axes[f"xaxis{suffix}"] = {"anchor": f"y{suffix}", "domain": [0, 1],
+        axes[f"xaxis{suffix}"] = {"anchor": f"y{suffix}", "domain": [0, 1], **TRACE_AXIS,
                                   "title": {"text": "seconds" if row == len(leads) - 1 else ""}}
-        axes[f"yaxis{suffix}"] = {"anchor": f"x{suffix}", "title": {"text": "mV"},
+        axes[f"yaxis{suffix}"] = {"anchor": f"x{suffix}", "title": {"text": "mV"}, **TRACE_AXIS,
                                   "domain": [max(0.0, top - panel), min(1.0, top)]}  # no rounding below 0
         titles.append({"text": lead, "xref": "paper", "yref": "paper", "x": 0.5, "y": top, "xanchor": "center",
-                       "yanchor": "bottom", "showarrow": False})
-    layout = _layout(title, height, showlegend=False, annotations=titles, **axes)
+                       "yanchor": "bottom", "yshift": TITLE_LIFT, "showarrow": False})
+    layout = _layout(title, height, showlegend=False, annotations=titles, **TRACE_AREA, **axes)
     return go.Figure(data=data, layout=layout)
 
 
@@ -195,6 +207,7 @@ def median_beats_figure(measurements, leads: list[str], title: str = "Median bea
     columns = 4
     rows = -(-len(leads) // columns)
     fig = make_subplots(rows=rows, cols=columns, subplot_titles=leads, shared_xaxes=True, vertical_spacing=0.08)
+    fig.update_annotations(yshift=TITLE_LIFT)  # the annotations so far are the leads' titles
     fiducials = measurements.fiducials
     marks = {} if fiducials is None else {"QRS onset": fiducials.qrs_onset_s, "J point": fiducials.j_point_s,
                                           "T end": fiducials.t_end_s}
@@ -213,7 +226,9 @@ def median_beats_figure(measurements, leads: list[str], title: str = "Median bea
                     "x1": seconds * 1000, "y0": 0, "y1": 1,
                     "line": {"color": FIDUCIAL_COLOURS[name], "width": 1, "dash": "dot"}}
                    for name, seconds in marks.items() if np.isfinite(seconds)]
-    fig.update_layout(shapes=shapes)
+    fig.update_layout(shapes=shapes, **TRACE_AREA)
+    fig.update_xaxes(**TRACE_AXIS)
+    fig.update_yaxes(**TRACE_AXIS)
     for name, colour in FIDUCIAL_COLOURS.items():  # a legend for the dotted lines
         fig.add_trace(go.Scatter(x=[None], y=[None], mode="lines", name=name,
                                  line={"color": colour, "dash": "dot"}))
@@ -236,5 +251,5 @@ def signal_figure(signal, title: str) -> go.Figure:
     """One digitized lead (a ``measure.LeadSignal``): millivolts over the page's seconds."""
     line = go.Scatter(x=signal.seconds, y=signal.millivolts, mode="lines", line={"color": "#222", "width": 1.3},
                       hovertemplate="%{x:.2f} s: %{y:.2f} mV<extra></extra>")
-    return go.Figure(data=[line], layout=_layout(title, 300, xaxis={"title": {"text": "seconds"}},
-                                                 yaxis={"title": {"text": "mV"}}))
+    return go.Figure(data=[line], layout=_layout(title, 300, xaxis={"title": {"text": "seconds"}, **TRACE_AXIS},
+                                                 yaxis={"title": {"text": "mV"}, **TRACE_AXIS}, **TRACE_AREA))
