@@ -132,6 +132,22 @@ def _model_phrase(kinds: list[str]) -> str:
     return " and ".join(f"the {name if name.isupper() else name[0].lower() + name[1:]}" for name in names)
 
 
+def who_says(predictions: dict[str, str], task: str) -> str:
+    """Who says which class, grouped by class, in the models' order.
+
+    Examples
+    --------
+    >>> who_says({"cnn": "normal", "crnn": "normal", "measurements": "history_of_mi"}, "twelve_lead")
+    'the CNN and the CRNN say Normal, the measurement model says History of MI'
+    """
+    names = TASK_SPECS[task].display_names if task in TASK_SPECS else {}
+    by_class: dict[str, list[str]] = {}
+    for kind, class_id in predictions.items():
+        by_class.setdefault(class_id, []).append(kind)
+    return ", ".join(f"{_model_phrase(kinds)} {'say' if len(kinds) > 1 else 'says'} {names.get(class_id, class_id)}"
+                     for class_id, kinds in by_class.items())
+
+
 def agreement_text(predictions: dict[str, str], task: str) -> str:
     """One short line on whether the models that scored a file name the same class.
 
@@ -148,12 +164,7 @@ def agreement_text(predictions: dict[str, str], task: str) -> str:
         return f"only {_model_phrase(list(predictions))} scored this file"
     if len(set(predictions.values())) == 1:
         return "all agree"
-    names = TASK_SPECS[task].display_names if task in TASK_SPECS else {}
-    by_class: dict[str, list[str]] = {}
-    for kind, class_id in predictions.items():
-        by_class.setdefault(class_id, []).append(kind)
-    return "disagree: " + ", ".join(f"{_model_phrase(kinds)} {'say' if len(kinds) > 1 else 'says'} "
-                                    f"{names.get(class_id, class_id)}" for class_id, kinds in by_class.items())
+    return "disagree: " + who_says(predictions, task)
 
 
 def _text(value) -> str:

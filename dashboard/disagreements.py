@@ -39,26 +39,6 @@ def page_of(path: str) -> int:
     return int(number) if head and number.isdigit() else 1
 
 
-def said(predictions: dict[str, str], task: str) -> str:
-    """Who says which class, grouped by class, in the models' order.
-
-    Examples
-    --------
-    >>> said({"cnn": "normal", "crnn": "normal", "measurements": "history_of_mi"}, "twelve_lead")
-    'the CNN and the CRNN say Normal, the measurement model says History of MI'
-    """
-    names = TASK_SPECS[task].display_names
-    by_class: dict[str, list[str]] = {}
-    for kind, class_id in predictions.items():
-        by_class.setdefault(class_id, []).append(kind)
-    phrases = []
-    for class_id, kinds in by_class.items():
-        titles = [MODEL_TITLES.get(k, k) for k in kinds]
-        who = " and ".join(f"the {t if t.isupper() else t[0].lower() + t[1:]}" for t in titles)
-        phrases.append(f"{who} {'say' if len(kinds) > 1 else 'says'} {names.get(class_id, class_id)}")
-    return ", ".join(phrases)
-
-
 def reasons(predictions: dict[str, str], label: str | None, task: str) -> list[str]:
     """Why an image is listed: the models disagree, and/or a label is known and a model gives another class.
 
@@ -71,10 +51,10 @@ def reasons(predictions: dict[str, str], label: str | None, task: str) -> list[s
     """
     found = []
     if len(set(predictions.values())) > 1:
-        found.append(f"the models disagree: {said(predictions, task)}")
+        found.append(f"the models disagree: {batch.who_says(predictions, task)}")
     wrong = {kind: class_id for kind, class_id in predictions.items() if label and class_id != label}
     if wrong:
-        found.append(f"labelled {TASK_SPECS[task].display_names[label]}, {said(wrong, task)}")
+        found.append(f"labelled {TASK_SPECS[task].display_names[label]}, {batch.who_says(wrong, task)}")
     return found
 
 

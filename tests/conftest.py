@@ -33,3 +33,19 @@ def sample_path(manifest, task: str, class_id: str | None = None) -> Path:
     if class_id is not None:
         rows = rows[rows["class"] == class_id]
     return SAMPLES / rows.iloc[0]["file"]
+
+
+@pytest.fixture
+def progress_lines(monkeypatch) -> list:
+    """Every text a Streamlit progress bar shows during the test, in order."""
+    from streamlit.elements.progress import ProgressMixin
+
+    shown = []
+    original = ProgressMixin.progress
+
+    def recording(self, value, text=None):
+        shown.append(text)
+        return original(self, value, text=text)
+
+    monkeypatch.setattr(ProgressMixin, "progress", recording)
+    return shown

@@ -135,18 +135,9 @@ def test_figures_on_the_labelled_samples_zip(scored, sample_manifest):
 
 
 def test_batch_page_shows_the_summary_first_the_figures_and_names_each_file_in_the_progress_bar(
-        scored, monkeypatch):
-    from streamlit.elements.progress import ProgressMixin
-
+        scored, progress_lines):
     data, labels, table = scored
-    shown = []
-    original = ProgressMixin.progress
-
-    def recording(self, value, text=None):
-        shown.append(text)
-        return original(self, value, text=text)
-
-    monkeypatch.setattr(ProgressMixin, "progress", recording)
+    shown = progress_lines
     at = page("batch").run()
     at.file_uploader(key="batch_files").set_value(("samples.zip", data, "application/zip")).run()
     assert not at.exception and not at.error

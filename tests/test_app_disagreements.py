@@ -65,18 +65,9 @@ def comparison_app(shipped_models, monkeypatch) -> AppTest:
 
 
 @pytest.fixture
-def explored(comparison_app, monkeypatch):
+def explored(comparison_app, progress_lines):
     """The zip and a damaged PNG uploaded and scored; with every line the progress bar showed."""
-    from streamlit.elements.progress import ProgressMixin
-
-    shown = []
-    original = ProgressMixin.progress
-
-    def recording(self, value, text=None):
-        shown.append(text)
-        return original(self, value, text=text)
-
-    monkeypatch.setattr(ProgressMixin, "progress", recording)
+    shown = progress_lines
     at = comparison_app
     at.file_uploader(key="disagreements_files").set_value([("scans.zip", class_folders_zip(), "application/zip"),
                                                           ("damaged.png", b"not a picture", "image/png")]).run()

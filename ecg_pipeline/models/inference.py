@@ -16,6 +16,7 @@ from ..gate import EvidenceGate, check_evidence
 from ..io.cards import ModelCard, card_path, matching_card, model_files_stamp, model_path, training_command
 from ..io.loading import ImageSource
 from ..measure import Measurements, measure_page
+from ..preprocess.digitize import digitize_page
 from ..preprocess.pipeline import PipelineResult, run_pipeline
 from ..preprocess.trace_quality import LeadQuality, page_quality
 from .aggregation import AGGREGATION_METHOD, WEIGHTED_AGGREGATION_METHOD, LeadWeighting, aggregate_probabilities
@@ -285,7 +286,9 @@ def analyze(image: ImageSource | PipelineResult, task: str = "twelve_lead",
     pipeline = image if isinstance(image, PipelineResult) else run_pipeline(image, task, sigma, threshold)
     spec = TASK_SPECS[pipeline.task]
     classes = list(spec.classes)
-    measurements = measure_page(pipeline) if pipeline.task == TWELVE_LEAD else None
+    # digitized once: the measurements and each lead's quality read the same traces
+    digitized = digitize_page(pipeline) if pipeline.task == TWELVE_LEAD else None
+    measurements = measure_page(pipeline, digitized=digitized) if pipeline.task == TWELVE_LEAD else None
     gate = check_evidence(pipeline, measurements)
     kinds = [k for k in models if k in spec.model_kinds] if gate.passed or anyway else []
     outputs = _run_models(pipeline, measurements, kinds, classes, models_dir, explain)
@@ -297,7 +300,7 @@ def analyze(image: ImageSource | PipelineResult, task: str = "twelve_lead",
                           lead_contributions=_frames(outputs.lead_contributions, []),
                           measurements=measurements, measurement_contributions=outputs.measurement_contributions,
                           rule=read_rule(pipeline.task, models_dir), gate=gate, forced=anyway and not gate.passed,
-                          lead_quality=page_quality(pipeline))
+                          lead_quality=page_quality(pipeline, digitized))
 
 
 @dataclass

@@ -110,8 +110,9 @@ class LeadQuality:
                 for name in ("confidence", "coverage", "continuity", "overlap")}
 
 
-def lead_quality(binary: np.ndarray, px_per_mm: float) -> LeadQuality:
-    """The ``LeadQuality`` of one lead's binary crop on a page of ``px_per_mm``.
+def lead_quality(binary: np.ndarray, px_per_mm: float, traced: np.ndarray | None = None) -> LeadQuality:
+    """The ``LeadQuality`` of one lead's binary crop on a page of ``px_per_mm``; ``traced`` is the columns where
+    the digitizer found the trace (``Trace.measured``), when it ran already.
 
     Examples
     --------
@@ -126,7 +127,8 @@ def lead_quality(binary: np.ndarray, px_per_mm: float) -> LeadQuality:
     """
     from .digitize import trace_rows
 
-    found = np.isfinite(trace_rows(binary)[int(round(LABEL_SECONDS * PAPER_SPEED_MM_PER_S * px_per_mm)):])
+    traced = np.isfinite(trace_rows(binary)) if traced is None else traced
+    found = traced[int(round(LABEL_SECONDS * PAPER_SPEED_MM_PER_S * px_per_mm)):]
     if not found.any():
         return LeadQuality(0.0, 0.0, _overlap(binary))
     # Stretches of trace, with gaps shorter than SHORT_GAP_MM closed: the longest one's share of the trace found.
@@ -138,11 +140,15 @@ def lead_quality(binary: np.ndarray, px_per_mm: float) -> LeadQuality:
     return LeadQuality(coverage=float(found.mean()), continuity=longest / int(found.sum()), overlap=_overlap(binary))
 
 
-def page_quality(result) -> dict[str, LeadQuality]:
-    """``lead_quality`` of every lead of a 12-lead ``PipelineResult`` (empty for a single beat: no grid, no scale)."""
+def page_quality(result, digitized=None) -> dict[str, LeadQuality]:
+    """``lead_quality`` of every lead of a 12-lead ``PipelineResult`` (empty for a single beat: no grid, no scale),
+    from the columns its ``digitize_page`` traced when given."""
     if result.px_per_mm is None:
         return {}
-    return {lead.name: lead_quality(lead.binary, result.px_per_mm) for lead in result.leads}
+    traces = digitized.traces if digitized is not None else {}
+    return {lead.name: lead_quality(lead.binary, result.px_per_mm,
+                                    traces[lead.name].measured if lead.name in traces else None)
+            for lead in result.leads}
 
 
 def low_confidence_leads(quality: dict[str, LeadQuality]) -> dict[str, float]:
