@@ -21,7 +21,7 @@ from typing import Any
 
 import numpy as np
 
-from . import tf_quiet  # noqa: F401  (TensorFlow is imported in the actors)
+from . import tf_settings
 from .errors import EcgError
 from .rows import error_rows, file_rows
 
@@ -52,9 +52,9 @@ class ImageScorer:
     string per file, since a PDF gives rows for each of its pages)."""
 
     def __init__(self, task: str, kinds: tuple[str, ...], anyway: bool, models_dir: str | None) -> None:
-        os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")  # as the command line runs: the same probabilities
         import cv2
-        import tensorflow as tf
+
+        tf = tf_settings.import_tensorflow()
 
         # One CPU per actor: the actors, not the threads inside one, use the cores.
         cv2.setNumThreads(1)

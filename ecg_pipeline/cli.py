@@ -229,10 +229,6 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    # TensorFlow 2.21 prints its oneDNN notice through absl before TF_CPP_MIN_LOG_LEVEL applies; a command's
-    # stderr is for its own messages. Inference runs about 13 % slower without oneDNN (training 1.7x, which is
-    # why only the command line turns it off); TF_ENABLE_ONEDNN_OPTS=1 prefers the speed.
-    os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
     args = build_parser().parse_args(argv)
     try:
         return args.handler(args)

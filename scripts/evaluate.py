@@ -21,7 +21,7 @@ from datetime import UTC, datetime
 
 import numpy as np
 
-import ecg_pipeline.tf_quiet  # noqa: F401
+import ecg_pipeline.tf_settings  # noqa: F401
 from ecg_pipeline.constants import MEASUREMENT_KIND, MODEL_KINDS, TASK_SPECS, TWELVE_LEAD
 from ecg_pipeline.errors import EcgError
 from ecg_pipeline.io.cards import write_evaluation, write_robustness

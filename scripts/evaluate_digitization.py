@@ -14,7 +14,7 @@ import json
 import sys
 from pathlib import Path
 
-import ecg_pipeline.tf_quiet  # noqa: F401
+import ecg_pipeline.tf_settings  # noqa: F401
 from ecg_pipeline.results import DIGITIZATION_REPORT, digitization_table
 from ecg_pipeline.synth.fidelity import fidelity_report, fidelity_summary
 

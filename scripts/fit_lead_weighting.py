@@ -22,7 +22,7 @@ import sys
 
 import numpy as np
 
-import ecg_pipeline.tf_quiet  # noqa: F401
+import ecg_pipeline.tf_settings  # noqa: F401
 from ecg_pipeline.constants import NETWORK_KINDS, TWELVE_LEAD
 from ecg_pipeline.errors import EcgError
 from ecg_pipeline.io.cards import matching_card, write_lead_weighting

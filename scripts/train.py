@@ -18,7 +18,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-import ecg_pipeline.tf_quiet  # noqa: F401
+import ecg_pipeline.tf_settings  # noqa: F401
 from ecg_pipeline.constants import MEASUREMENT_KIND, MODEL_KINDS, TASK_SPECS, TWELVE_LEAD
 from ecg_pipeline.errors import EcgError
 from ecg_pipeline.models.fitting import TRAINING_DEFAULTS, fit_measurement_model, fit_network

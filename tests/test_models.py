@@ -7,7 +7,7 @@ from concurrent.futures import ThreadPoolExecutor
 import numpy as np
 import pytest
 
-import ecg_pipeline.tf_quiet  # noqa: F401
+import ecg_pipeline.tf_settings  # noqa: F401
 from ecg_pipeline import analyze
 from ecg_pipeline.constants import BEAT, MEASUREMENT_KIND, NETWORK_KINDS, TASK_SPECS, TASKS, TWELVE_LEAD
 from ecg_pipeline.errors import ModelUnavailableError
@@ -101,6 +101,23 @@ def test_analyze_from_eight_threads_equals_serial(sample_manifest):
     for one, other in zip(serial, parallel, strict=True):
         assert np.allclose(one.drop(columns="predicted_class").to_numpy(float),
                            other.aggregate.drop(columns="predicted_class").to_numpy(float), atol=1e-6)
+
+
+def test_the_measurement_explanation_is_the_prediction_and_each_measurement_set_to_typical(sample_manifest):
+    from ecg_pipeline.measure import measure_page
+    from ecg_pipeline.preprocess.pipeline import run_pipeline
+
+    model = load_model(TWELVE_LEAD, MEASUREMENT_KIND)
+    measured = measure_page(run_pipeline(sample_path(sample_manifest, TWELVE_LEAD, "myocardial_infarction")))
+    probabilities, frame = model.explain_page(measured)
+    # one classifier call for the page and its variants: the same probabilities but for the last bit
+    np.testing.assert_allclose(probabilities, model.predict_page(measured), rtol=0, atol=1e-12)
+    top, k = frame.iloc[0], int(np.argmax(probabilities))
+    row = model.features(measured)
+    row[0, model.feature_names.index(top["feature"])] = np.nan  # the imputer's median: a typical value
+    assert top["change"] == pytest.approx(probabilities[k] - model.model.predict_proba(row)[0, k], abs=1e-12)
+    assert top["change"] != 0 and frame["change"].abs().is_monotonic_decreasing
+    assert sorted(frame["feature"]) == sorted(model.feature_names)
 
 
 def test_missing_models_give_a_clear_message_and_the_pipeline_still_runs(tmp_path, sample_manifest):

@@ -9,7 +9,7 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from .. import tf_quiet  # noqa: F401
+from .. import tf_settings  # noqa: F401
 from .architectures import GRADCAM_LAYER
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .. import tf_quiet  # noqa: F401  (must precede TensorFlow)
+from .. import tf_settings  # noqa: F401  (must precede TensorFlow)
 from ..constants import MEASUREMENT_KIND, MODEL_KINDS, MODEL_TITLES, NETWORK_KINDS, TASK_SPECS, TWELVE_LEAD
 from ..errors import ModelUnavailableError
 from ..gate import EvidenceGate, check_evidence
@@ -19,6 +19,7 @@ from ..measure import Measurements, measure_page
 from ..preprocess.digitize import digitize_page
 from ..preprocess.pipeline import PipelineResult, run_pipeline
 from ..preprocess.trace_quality import LeadQuality, page_quality
+from ..threads import KeptThreads
 from .aggregation import AGGREGATION_METHOD, WEIGHTED_AGGREGATION_METHOD, LeadWeighting, aggregate_probabilities
 from .verdict import Verdict, VerdictRule, combine, read_rule
 
@@ -108,14 +109,16 @@ class MeasurementModel:
         """Class probabilities of one measured page: (n_classes,)."""
         return np.asarray(self.model.predict_proba(self.features(measurements))[0], dtype=np.float64)
 
-    def contributions(self, measurements, class_index: int) -> pd.DataFrame:
-        """What each measurement added to the page's probability of ``class_index`` (see
+    def explain_page(self, measurements) -> tuple[np.ndarray, pd.DataFrame]:
+        """``predict_page``, and what each measurement added to the most likely class (see
         ``measurement_model.contributions``)."""
         from .measurement_model import contributions
 
-        return contributions(self.model, self.features(measurements)[0], self.feature_names, class_index)
+        return contributions(self.model, self.features(measurements)[0], self.feature_names)
 
 
+#: Where ``analyze`` runs the networks beside the measurements.
+_network_threads = KeptThreads("networks", 2)
 _cache: dict[tuple[str, str, str], tuple[tuple, LoadedModel | MeasurementModel]] = {}
 _cache_lock = threading.Lock()
 
@@ -160,6 +163,7 @@ def _read_model(task: str, kind: str, path: Path, card: ModelCard) -> LoadedMode
         from .measurement_model import load_classifier
 
         return MeasurementModel(task, kind, load_classifier(path), card)
+    tf_settings.import_tensorflow()
     import keras
 
     return LoadedModel(task, kind, keras.saving.load_model(path, compile=False), card)
@@ -265,7 +269,7 @@ def analyze(image: ImageSource | PipelineResult, task: str = "twelve_lead",
     anyway : bool
         Run the models even when the gate finds no ECG in the image (the result is marked ``forced``).
     explain : bool
-        Compute what each measurement added to the measurement model's verdict (about 40 ms a page); a table of
+        Compute what each measurement added to the measurement model's verdict (about 5 ms a page); a table of
         predictions does without it.
 
     Returns
@@ -286,12 +290,20 @@ def analyze(image: ImageSource | PipelineResult, task: str = "twelve_lead",
     pipeline = image if isinstance(image, PipelineResult) else run_pipeline(image, task, sigma, threshold)
     spec = TASK_SPECS[pipeline.task]
     classes = list(spec.classes)
+    wanted = [k for k in models if k in spec.model_kinds]
+    # The networks run while the page is measured: TensorFlow lets go of the GIL, so the two share the cores.
+    # Their result is thrown away when the gate refuses the image.
+    running = _network_threads.submit(_run_networks, pipeline, [k for k in wanted if k in NETWORK_KINDS], classes,
+                                      models_dir)
     # digitized once: the measurements and each lead's quality read the same traces
     digitized = digitize_page(pipeline) if pipeline.task == TWELVE_LEAD else None
     measurements = measure_page(pipeline, digitized=digitized) if pipeline.task == TWELVE_LEAD else None
     gate = check_evidence(pipeline, measurements)
-    kinds = [k for k in models if k in spec.model_kinds] if gate.passed or anyway else []
-    outputs = _run_models(pipeline, measurements, kinds, classes, models_dir, explain)
+    lead_quality = page_quality(pipeline, digitized)
+    kinds = wanted if gate.passed or anyway else []
+    ran = _run_measurement_model(pipeline.task, measurements, models_dir, explain) if MEASUREMENT_KIND in kinds else {}
+    ran.update(running.result())
+    outputs = _collect(kinds, ran, classes, len(pipeline.leads))
     aggregate = pd.DataFrame.from_dict(outputs.aggregate, orient="index", columns=[*classes, "predicted_class"])
     aggregate.index.name = "model"
     return AnalysisResult(pipeline=pipeline, per_lead=_frames(outputs.per_lead, ["model", "lead", *classes]),
@@ -300,7 +312,7 @@ def analyze(image: ImageSource | PipelineResult, task: str = "twelve_lead",
                           lead_contributions=_frames(outputs.lead_contributions, []),
                           measurements=measurements, measurement_contributions=outputs.measurement_contributions,
                           rule=read_rule(pipeline.task, models_dir), gate=gate, forced=anyway and not gate.passed,
-                          lead_quality=page_quality(pipeline, digitized))
+                          lead_quality=lead_quality)
 
 
 @dataclass
@@ -313,30 +325,56 @@ class _ModelOutputs:
     measurement_contributions: pd.DataFrame = field(default_factory=pd.DataFrame)
 
 
-def _run_models(pipeline: PipelineResult, measurements: Measurements | None, kinds: list[str], classes: list[str],
-                models_dir: str | Path | None, explain: bool = True) -> _ModelOutputs:
-    """Each model's page probabilities (and a network's per-lead ones); a model that cannot run keeps its reason."""
-    outputs = _ModelOutputs()
+def _run_networks(pipeline: PipelineResult, kinds: list[str], classes: list[str],
+                  models_dir: str | Path | None) -> dict[str, tuple | str]:
+    """Each network's ``(model, page probabilities, per-lead frame, lead contributions or None)``, or why it
+    cannot be loaded."""
+    ran: dict[str, tuple | str] = {}
     for kind in kinds:
         try:
             model = load_model(pipeline.task, kind, models_dir)
         except ModelUnavailableError as exc:
-            outputs.errors[kind] = str(exc)
+            ran[kind] = str(exc)
             continue
+        combined, (frame, contributions) = _run_network(model, pipeline, classes)
+        ran[kind] = (model, combined, frame, contributions)
+    return ran
+
+
+def _run_measurement_model(task: str, measurements: Measurements | None, models_dir: str | Path | None,
+                           explain: bool) -> dict[str, tuple | str]:
+    """The measurement model's ``(model, page probabilities, None, what each measurement added)``, or why it
+    gives none."""
+    try:
+        model = load_model(task, MEASUREMENT_KIND, models_dir)
+    except ModelUnavailableError as exc:
+        return {MEASUREMENT_KIND: str(exc)}
+    if not measurements.measurable:
+        return {MEASUREMENT_KIND: f"No measurement verdict: {measurements.missing['page']}."}
+    if explain:
+        combined, contributions = model.explain_page(measurements)
+    else:
+        combined, contributions = model.predict_page(measurements), pd.DataFrame()
+    return {MEASUREMENT_KIND: (model, combined, None, contributions)}
+
+
+def _collect(kinds: list[str], ran: dict[str, tuple | str], classes: list[str], n_leads: int) -> _ModelOutputs:
+    """The models' outputs (``_run_networks``, ``_run_measurement_model``) in the task's order of ``kinds``; a
+    model that could not run keeps its reason."""
+    outputs = _ModelOutputs()
+    for kind in kinds:
+        if isinstance(ran[kind], str):
+            outputs.errors[kind] = ran[kind]
+            continue
+        model, combined, frame, contributions = ran[kind]
         if kind == MEASUREMENT_KIND:
-            if not measurements.measurable:
-                outputs.errors[kind] = f"No measurement verdict: {measurements.missing['page']}."
-                continue
-            combined = model.predict_page(measurements)
-            if explain:
-                outputs.measurement_contributions = model.contributions(measurements, int(np.argmax(combined)))
+            outputs.measurement_contributions = contributions
+            outputs.methods[kind] = model.aggregation
         else:
-            combined, (frame, contributions) = _run_network(model, pipeline, classes)
             outputs.per_lead.append(frame)
             if contributions is not None:
                 outputs.lead_contributions.append(contributions)
-        outputs.methods[kind] = model.aggregation if kind == MEASUREMENT_KIND else model.aggregation_for(
-            len(pipeline.leads))
+            outputs.methods[kind] = model.aggregation_for(n_leads)
         outputs.aggregate[kind] = {**dict(zip(classes, combined, strict=True)),
                                    "predicted_class": classes[int(np.argmax(combined))]}
     return outputs

@@ -149,18 +149,24 @@ def feature_matrix(rows: list[dict[str, float]], names: list[str]) -> np.ndarray
     return np.array([[row.get(name, np.nan) for name in names] for row in rows], dtype=np.float64)
 
 
-def contributions(model, row: np.ndarray, names: list[str], class_index: int) -> pd.DataFrame:
-    """How much each measurement moved one page's probability of ``class_index``: the probability now, minus
-    the probability with that measurement set to the training median (a typical value).
+def contributions(model, row: np.ndarray, names: list[str]) -> tuple[np.ndarray, pd.DataFrame]:
+    """One page's class probabilities, and how much each measurement moved the probability of its most likely
+    class: the probability now, minus the probability with that measurement set to the training median.
+
+    The page and its variants go to the classifier in one call: a gradient-boosted ensemble costs about the
+    same for one row as for thirty, so this is a third of the time of three calls.
 
     Returns
     -------
-    DataFrame with ``feature``, ``value`` and ``change``, largest absolute change first.
+    probabilities : (n_classes,)
+    frame : DataFrame with ``feature``, ``value`` and ``change``, largest absolute change first.
     """
     row = np.asarray(row, dtype=np.float64).reshape(1, -1)
-    base = float(model.predict_proba(row)[0, class_index])
     typical = np.repeat(row, row.shape[1], axis=0)
     typical[np.arange(row.shape[1]), np.arange(row.shape[1])] = np.nan  # the imputer puts the median there
-    changed = model.predict_proba(typical)[:, class_index]
-    frame = pd.DataFrame({"feature": names, "value": row[0], "change": base - changed})
-    return frame.reindex(frame["change"].abs().sort_values(ascending=False).index).reset_index(drop=True)
+    predicted = model.predict_proba(np.vstack([row, typical]))
+    probabilities, class_index = predicted[0], int(np.argmax(predicted[0]))
+    frame = pd.DataFrame({"feature": names, "value": row[0],
+                          "change": probabilities[class_index] - predicted[1:, class_index]})
+    frame = frame.reindex(frame["change"].abs().sort_values(ascending=False).index).reset_index(drop=True)
+    return np.asarray(probabilities, dtype=np.float64), frame

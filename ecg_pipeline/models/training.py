@@ -8,7 +8,7 @@ import tensorflow as tf
 from sklearn.metrics import f1_score
 from sklearn.utils.class_weight import compute_class_weight
 
-from .. import tf_quiet  # noqa: F401  (must precede TensorFlow)
+from .. import tf_settings  # noqa: F401  (must precede TensorFlow)
 from ..constants import TASK_SPECS
 from .architectures import BUILDERS, FILTERS
 

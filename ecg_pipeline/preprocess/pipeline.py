@@ -19,6 +19,7 @@ from ..constants import (
 )
 from ..errors import LayoutError
 from ..io.loading import ImageSource, load_image
+from ..threads import KeptThreads
 from .calibration import Calibration, measure_calibration
 from .digitize import px_per_mm_from_column
 from .layout import (
@@ -320,6 +321,10 @@ def run_beat(rgb: np.ndarray, gray: np.ndarray, sigma: float, threshold: str | f
                           page_sigma=sigma, warnings=ink_warnings(leads), timings_ms=lap.timings)
 
 
+#: Where the calibration pulse is looked for beside the leads.
+_calibration_threads = KeptThreads("calibration", 2)
+
+
 def run_twelve_lead(rgb: np.ndarray, gray: np.ndarray, sigma: float, threshold: str | float, reason: str,
                     lap: _Laps, found: Layout | None = None) -> PipelineResult:
     """A 12-lead page levelled, its leads found, and each lead processed (``found``: a layout already found on the
@@ -333,14 +338,17 @@ def run_twelve_lead(rgb: np.ndarray, gray: np.ndarray, sigma: float, threshold: 
     lap("deskew")
     layout, warnings = find_leads(page, found)
     lap("layout")
+    # The pulse search and the leads read the same page and share the two cores (OpenCV and NumPy let go of
+    # the GIL); rows from a template hold no pulse to look for.
+    calibrating = (_calibration_threads.submit(measure_calibration, page.gray, layout.row_centres, layout.grid_box,
+                                               layout.trace_left, px_per_mm_from_column(layout.column_width))
+                   if layout.recognised and layout.confidence >= 0.5 else None)
     leads, lead_sigma, width, thinned = process_leads(page.gray, layout, sigma, threshold)
     lap("leads")
-    calibration = None
-    if layout.recognised and layout.confidence >= 0.5:  # rows from a template hold no pulse to look for
-        calibration = measure_calibration(page.gray, layout.row_centres, layout.grid_box, layout.trace_left,
-                                          px_per_mm_from_column(layout.column_width))
+    calibration = calibrating.result() if calibrating else None
+    if calibration is not None:
         warnings = warnings + calibration.warnings()
-        lap("calibration")
+        lap("calibration (beyond the leads)")
     return PipelineResult(task=TWELVE_LEAD, original=rgb, rotation_degrees=page.rotation_degrees,
                           deskewed=page.image, grayscale=page.gray, layout=layout, leads=leads, sigma=sigma,
                           threshold_method=_method(threshold), task_reason=reason,
