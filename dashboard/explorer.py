@@ -8,7 +8,7 @@ import streamlit as st
 from dashboard import charts, state, widgets
 from ecg_pipeline.constants import TASK_SPECS
 from ecg_pipeline.measure.names import describe
-from ecg_pipeline.preprocess.render import draw_lead_boxes, lead_picture, preview
+from ecg_pipeline.preprocess.render import COLUMN_PREVIEW_WIDTH, draw_lead_boxes, lead_picture, preview
 from ecg_pipeline.preprocess.stages import MAX_STROKE_WIDTH, MAX_TRACE_INK_FRACTION, STROKE_REFERENCE_HEIGHT
 
 STAGES: tuple[str, ...] = ("Original", "Grayscale", "Lead split", "Gaussian smoothing", "Otsu threshold",
@@ -116,9 +116,14 @@ def show_before_after(data: bytes, page: int, before: tuple[float, str | float],
         result = analysis.pipeline
         lead = result.lead(lead_name) if lead_name in result.lead_names else (
             result.lead("II") if "II" in result.lead_names else result.leads[0])
-        column.image(lead_picture(lead, "binary"), width="stretch",
+        column.image(column_picture(lead, "binary"), width="stretch",
                      caption=f"{label} ({settings_label(*settings)}): lead {lead.name}, threshold "
                              f"{lead.threshold:.0f}, ink {lead.ink_fraction:.2%}{_verdict_text(analysis)}")
+
+
+def column_picture(lead, view: str):
+    """One stage of a lead at the width of one of two columns (a rhythm strip is cut 1900 px wide)."""
+    return preview(lead_picture(lead, view), COLUMN_PREVIEW_WIDTH)
 
 
 def _verdict_text(analysis) -> str:
@@ -149,15 +154,15 @@ def show_stage(stage: str, analysis, lead_name: str | None, pictures=None) -> No
         if widgets.sigma_note(result):
             st.info(widgets.sigma_note(result))
         left, right = st.columns(2)
-        left.image(lead_picture(lead, "raw"), width="stretch", caption=f"{lead.name}: raw crop")
-        right.image(lead_picture(lead, "smoothed"), width="stretch",
+        left.image(column_picture(lead, "raw"), width="stretch", caption=f"{lead.name}: raw crop")
+        right.image(column_picture(lead, "smoothed"), width="stretch",
                     caption=f"{lead.name}: smoothed, sigma {result.page_sigma:.2g} px")
     elif stage == "Otsu threshold":
         widgets.show_histogram(lead)
     elif stage == "Binary trace":
         left, right = st.columns(2)
-        left.image(lead_picture(lead, "smoothed"), width="stretch", caption=f"{lead.name}: smoothed")
-        right.image(lead_picture(lead, "binary"), width="stretch", caption=f"{lead.name}: binary")
+        left.image(column_picture(lead, "smoothed"), width="stretch", caption=f"{lead.name}: smoothed")
+        right.image(column_picture(lead, "binary"), width="stretch", caption=f"{lead.name}: binary")
     elif stage == "Model input":
         height, width = TASK_SPECS[result.task].input_shape
         picture = (255 - np.clip(lead.model_input, 0, 1) * 255).astype(np.uint8)
@@ -177,7 +182,7 @@ def show_digitized_stage(analysis, lead) -> None:
         st.info("A single-beat image has no grid to give it units, so it is not digitized.")
         return
     left, right = st.columns(2)
-    left.image(lead_picture(lead, "binary"), width="stretch", caption=f"{lead.name}: binary")
+    left.image(column_picture(lead, "binary"), width="stretch", caption=f"{lead.name}: binary")
     signal = measurements.signals.get(lead.name)
     if signal is not None:
         right.plotly_chart(charts.signal_figure(signal, f"{lead.name}: millivolts over seconds"), width="stretch")

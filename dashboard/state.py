@@ -123,7 +123,9 @@ def image_of(data: bytes, page: int = 1):
     return pdf_page(data, page) if is_pdf(data) else data
 
 
-@st.cache_data(show_spinner="Analysing the image...", max_entries=12)
+# A resource, not data: cache_data would pickle the 29 MB result (every stage's image) on each analysis and copy
+# it back on every rerun (125 ms and 21 ms on a printout). Nothing changes an AnalysisResult once made.
+@st.cache_resource(show_spinner="Analysing the image...", max_entries=12)
 def _analyze(key: str, page: int, task: str, sigma: float, threshold: str | float, anyway: bool,
              directory: str | None, fingerprint: str, _data: bytes):
     from ecg_pipeline.models.inference import analyze

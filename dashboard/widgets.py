@@ -17,7 +17,7 @@ from ecg_pipeline.io.export import MEMORY_FOLDER, record_name, signal_csv, signa
 from ecg_pipeline.io.privacy import deidentify
 from ecg_pipeline.models.inference import title
 from ecg_pipeline.preprocess.layouts import layout_title
-from ecg_pipeline.preprocess.render import draw_lead_boxes, lead_montage, lead_picture, preview
+from ecg_pipeline.preprocess.render import COLUMN_PREVIEW_WIDTH, draw_lead_boxes, lead_montage, lead_picture, preview
 from ecg_pipeline.preprocess.stages import STROKE_REFERENCE_HEIGHT, TYPICAL_STROKE_WIDTH
 
 LOG = logging.getLogger(__name__)
@@ -91,9 +91,9 @@ def show_page_overview(result) -> None:
     cols[3].metric("Pipeline time", f"{sum(result.timings_ms.values()):.0f} ms")
     left, right = st.columns(2)
     rectified = "; perspective undone from the grid's corners" if result.perspective_corrected else ""
-    left.image(preview(draw_lead_boxes(result)), width="stretch",
+    left.image(preview(draw_lead_boxes(result), COLUMN_PREVIEW_WIDTH), width="stretch",
                caption=f"Original with lead boxes (deskewed by {result.rotation_degrees:+.2f}°{rectified})")
-    right.image(preview(result.grayscale), caption="Grayscale", width="stretch")
+    right.image(preview(result.grayscale, COLUMN_PREVIEW_WIDTH), caption="Grayscale", width="stretch")
 
 
 def sigma_note(result) -> str | None:
@@ -198,7 +198,7 @@ def show_gradcam(data: bytes, analysis, lead_name: str, sigma: float, threshold:
             LOG.exception("Grad-CAM failed")
             column.warning(f"Grad-CAM is not available for the {title(kind)} ({type(exc).__name__}: {exc}).")
             continue
-        column.image(overlay_heatmap(lead.raw, heat), width="stretch",
+        column.image(preview(overlay_heatmap(lead.raw, heat), COLUMN_PREVIEW_WIDTH), width="stretch",
                      caption=f"{title(kind)}: parts of lead {lead_name} that raised '{names[class_id]}'")
 
 

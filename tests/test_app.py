@@ -56,7 +56,7 @@ def random_measurement_model(classes: list[str], rng: np.random.Generator):
 @pytest.fixture(scope="session")
 def untrained_models(tmp_path_factory) -> Path:
     """CNN and CRNN for both tasks with random weights (no training), and cards in the evaluate.py format."""
-    import ecg_pipeline.tf_quiet  # noqa: F401
+    import ecg_pipeline.tf_settings  # noqa: F401
     from ecg_pipeline.constants import MEASUREMENT_KIND, TASK_SPECS, TWELVE_LEAD
     from ecg_pipeline.io.cards import SCHEMA_VERSION, ModelCard, model_path, save_trained_card
     from ecg_pipeline.io.data import sha256_of_file
@@ -184,6 +184,21 @@ def test_analyze_sample_shows_every_model_the_measurements_and_a_verdict(with_mo
     assert [d.label for d in at.get("download_button")] == [
         "Probabilities (CSV)", "Everything (JSON)", "Measurements (CSV)", "Stage images (ZIP of PNG)",
         "Digitized signal (CSV)", "Digitized signal (WFDB, ZIP)"]
+
+
+def test_choosing_another_grad_cam_lead_redraws_its_pictures_and_keeps_the_page(with_models):
+    at = page("analyze").run()
+    at.selectbox(key="analyze_sample").select(TWELVE_LEAD_SAMPLE).run()
+    charts_before = chart_keys(at)
+    at.selectbox(key="analyze_cam_lead").select("V2").run()
+    assert not at.exception and not at.error
+    captions = [c for image in at.get("image") for c in image.captions]
+    assert any(c.startswith("CNN: parts of lead V2 ") for c in captions)
+    assert not any("parts of lead II " in c for c in captions)
+    assert chart_keys(at) == charts_before  # the rest of the page is still there
+    at.selectbox(key="analyze_hist_lead").select("V5").run()
+    titles = [json.loads(chart.proto.spec)["layout"]["title"]["text"] for chart in at.get("plotly_chart")]
+    assert "Lead V5: intensities and threshold" in titles and "Lead I: intensities and threshold" not in titles
 
 
 def test_analyze_without_models_says_how_to_train(no_models):
