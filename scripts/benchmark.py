@@ -25,13 +25,16 @@ from pathlib import Path
 
 import numpy as np
 
-import ecg_pipeline.tf_quiet  # noqa: F401
+import ecg_pipeline.tf_settings  # noqa: F401
 from ecg_pipeline.constants import MEASUREMENT_KIND, TWELVE_LEAD, TWELVE_LEAD_SPEC
 from ecg_pipeline.gate import check_evidence
 from ecg_pipeline.io import PROJECT_ROOT as ROOT
 from ecg_pipeline.io.loading import load_image, read_bytes
 from ecg_pipeline.measure import measure_page
 from ecg_pipeline.preprocess.pipeline import run_pipeline
+
+#: The lead Grad-CAM switches to (from lead II, the page's default) when the switch is timed.
+GRADCAM_SWITCH_LEAD = "V2"
 
 #: The fixed crops of the well-known recipe for the shared printer's 2213 x 1572 pages (12 leads + rhythm).
 REFERENCE_CROPS = [
@@ -98,13 +101,37 @@ def free_port() -> int:
 PAGE_COMPLETE_JS = """() => {
   const charts = document.querySelectorAll('.js-plotly-plot .main-svg').length;
   const images = [...document.querySelectorAll('[data-testid="stImage"] img')];
-  return {charts, images: images.length, loaded: images.filter(i => i.complete && i.naturalWidth > 0).length};
+  const running = document.querySelector('[data-testid="stStatusWidget"]') !== null;
+  return {charts, images: images.length, loaded: images.filter(i => i.complete && i.naturalWidth > 0).length,
+          running};
 }"""
+
+#: The largest ratio of an image's width as sent to its width on screen (in device pixels), over the images shown.
+IMAGE_OVERSIZE_JS = """() => {
+  const shown = [...document.querySelectorAll('[data-testid="stImage"] img')].filter(i => i.clientWidth > 0);
+  return Math.max(0, ...shown.map(i => i.naturalWidth / (i.clientWidth * window.devicePixelRatio)));
+}"""
+
+
+def wait_complete(page, start: float, timeout: float, charts: int = 4, images: int = 3) -> float:
+    """Seconds from ``start`` until the script has finished and the page has ``charts`` Plotly charts drawn and
+    ``images`` images, all loaded."""
+    while time.perf_counter() - start < timeout:
+        state = page.evaluate(PAGE_COMPLETE_JS)
+        if (state["charts"] >= charts and state["images"] >= images and state["loaded"] == state["images"]
+                and not state["running"]):
+            break
+        time.sleep(0.02)
+    return time.perf_counter() - start
 
 
 def upload_seconds(page, url: str, image: Path, timeout: float) -> dict:
     """Seconds from handing ``image`` to the Analyze page's uploader until the verdict shows, and until the
-    histogram, both heatmaps and the combined chart are drawn and every stage image has loaded."""
+    histogram, both heatmaps and the combined chart are drawn and every stage image has loaded; then from choosing
+    another lead for Grad-CAM until its pictures have loaded; and how much wider than shown the images were sent
+    (with every folded section opened, so that each image has a width on screen)."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
     page.goto(url, timeout=timeout * 1000)
     page.get_by_text("Verdict rule").first.wait_for(timeout=timeout * 1000)  # the default sample, fully shown
     page.get_by_text("Upload an image").click()
@@ -115,12 +142,24 @@ def upload_seconds(page, url: str, image: Path, timeout: float) -> dict:
     page.locator("input[type=file]").first.set_input_files(str(image))
     page.get_by_text("Verdict rule").first.wait_for(timeout=timeout * 1000)
     verdict = time.perf_counter() - start
-    while time.perf_counter() - start < timeout:
-        state = page.evaluate(PAGE_COMPLETE_JS)
-        if state["charts"] >= 4 and state["images"] >= 3 and state["loaded"] == state["images"]:
+    complete = wait_complete(page, start, timeout)
+    option = page.get_by_role("option", name=GRADCAM_SWITCH_LEAD, exact=True)
+    for _ in range(5):  # a click as an element is redrawn can leave the list closed
+        page.get_by_label("Lead for Grad-CAM").click()
+        try:
+            option.wait_for(timeout=2000)
             break
-        time.sleep(0.02)
-    return {"verdict_s": verdict, "complete_s": time.perf_counter() - start}
+        except PlaywrightTimeout:
+            continue
+    start = time.perf_counter()
+    option.click()
+    page.get_by_text(f"parts of lead {GRADCAM_SWITCH_LEAD} ").first.wait_for(timeout=timeout * 1000)
+    switch = wait_complete(page, start, timeout)
+    page.evaluate("() => document.querySelectorAll('[data-testid=\"stExpander\"] details:not([open]) summary')"
+                  ".forEach(s => s.click())")
+    page.wait_for_timeout(500)
+    return {"verdict_s": verdict, "complete_s": complete, "gradcam_switch_s": switch,
+            "image_oversize": page.evaluate(IMAGE_OVERSIZE_JS)}
 
 
 def dashboard_seconds(uploads: list[Path], timeout: float = 90.0) -> dict:
@@ -168,6 +207,8 @@ def dashboard_seconds(uploads: list[Path], timeout: float = 90.0) -> dict:
                         values = [t[key] for t in timings]
                         result[f"upload to {key[:-2]}, median s"] = statistics.median(values)
                         result[f"upload to {key[:-2]}, slowest s"] = max(values)
+                    result["Grad-CAM lead switch, median s"] = statistics.median(t["gradcam_switch_s"] for t in timings)
+                    result["images sent / shown width, largest"] = max(t["image_oversize"] for t in timings)
                     result["uploads timed"] = len(timings)
             except Exception as exc:  # the benchmark reports what it could not measure
                 result["browser_error"] = str(exc)[:200]
@@ -202,6 +243,17 @@ def ray_scaling(paths: list[Path]) -> dict[str, float]:
     return {"1 worker images/s": one["images_per_s"], "1 worker steady images/s": one["steady_images_per_s"],
             "2 workers images/s": two["images_per_s"], "2 workers steady images/s": two["steady_images_per_s"],
             "scaling, 2 workers / 1 (steady)": two["steady_images_per_s"] / one["steady_images_per_s"]}
+
+
+def soak_figures(runs: int) -> dict:
+    """``scripts/soak.py --runs runs`` in its own process: resident memory after warm-up and after the analyses."""
+    done = subprocess.run([sys.executable, str(ROOT / "scripts" / "soak.py"), "--runs", str(runs), "--json"],
+                          capture_output=True, text=True, cwd=ROOT)
+    lines = done.stdout.strip().splitlines()
+    try:
+        return json.loads(lines[-1])
+    except (IndexError, json.JSONDecodeError):
+        return {"error": (done.stderr or done.stdout)[-200:]}
 
 
 def benchmark_page(image: str | None, shared: list[Path]) -> tuple[bytes, str]:
@@ -273,6 +325,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--engine", choices=["local", "ray"], default="local",
                         help="ray: also time predict --engine ray with 1 and 2 workers (needs Ray)")
     parser.add_argument("--ray-images", type=int, default=60, help="images for the Ray scaling")
+    parser.add_argument("--soak", type=int, default=200, help="analyses for the memory growth (0: skip)")
     args = parser.parse_args(argv)
 
     shared = sorted((ROOT.parent / "shared" / "data" / "ecg-images").glob("*/*.jpg"))
@@ -297,6 +350,7 @@ def main(argv: list[str] | None = None) -> None:
     uploads = [next(p for p in shared if p.parent.name == c) for c in sorted({p.parent.name for p in shared})]
     dashboard = {} if args.no_dashboard else dashboard_seconds(uploads)
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+    soak = soak_figures(args.soak) if args.soak else {}
     ratio = rows["analyze, every model (from file bytes)"] / rows["reference recipe preprocessing (from file bytes)"]
 
     print(f"image: {source} ({rgb.shape[1]} x {rgb.shape[0]}), medians over {args.repeats} runs, "
@@ -312,9 +366,14 @@ def main(argv: list[str] | None = None) -> None:
     for name, value in ray.items():
         print(f"{'ray ' + name:52s} {value:10.2f}")
     print(f"{'peak resident memory (MB)':52s} {peak_mb:10.0f}")
+    if "growth_mb" in soak:
+        print(f"{'memory growth over ' + str(soak['analyses']) + ' analyses (MB)':52s} {soak['growth_mb']:10.1f}")
+    elif soak:
+        print(f"{'memory growth':52s} not measured: {soak['error']}")
     report = {"image": source, "repeats": args.repeats, "cpu_cores": os.cpu_count(), "median_ms": rows,
               "ratio_analyze_to_reference": ratio, "predict_images_per_s": throughput,
-              "predict_images": len(paths), "dashboard": dashboard, "ray": ray, "peak_rss_mb": peak_mb}
+              "predict_images": len(paths), "dashboard": dashboard, "ray": ray, "peak_rss_mb": peak_mb,
+              "soak": soak}
     Path(args.json).parent.mkdir(parents=True, exist_ok=True)
     Path(args.json).write_text(json.dumps(report, indent=1))
     print(f"written {args.json}")

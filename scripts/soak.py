@@ -1,15 +1,18 @@
 """Soak test: many analyses in one process; reports resident memory growth (target: under 50 MB).
 
-    python scripts/soak.py [--runs 200]
+    python scripts/soak.py [--runs 200] [--json]
+
+With ``--json`` the last line is the figures as JSON (``scripts/benchmark.py`` reads it).
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 import time
 
-import ecg_pipeline.tf_quiet  # noqa: F401
+import ecg_pipeline.tf_settings  # noqa: F401
 from ecg_pipeline.io import PROJECT_ROOT as ROOT
 
 
@@ -26,6 +29,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--runs", type=int, default=200)
     parser.add_argument("--warmup", type=int, default=10)
+    parser.add_argument("--json", action="store_true", help="end with the figures as one line of JSON")
     args = parser.parse_args()
 
     import pandas as pd
@@ -48,6 +52,9 @@ def main() -> None:
     after = rss_mb()
     print(f"{args.runs} analyses in {time.perf_counter() - started:.1f} s; RSS after warm-up {before:.1f} MB, "
           f"after {after:.1f} MB, growth {after - before:+.1f} MB (target < 50 MB)")
+    if args.json:
+        print(json.dumps({"analyses": args.runs, "rss_after_warmup_mb": before, "rss_after_mb": after,
+                          "growth_mb": after - before}))
     sys.exit(0 if after - before < 50 else 1)
 
 
