@@ -1,13 +1,15 @@
 """TensorFlow's process settings, made before it is imported: a quiet start-up on a CPU machine (no CUDA
 probing), and oneDNN's CPU kernels.
 
-This TensorFlow build leaves oneDNN off unless asked. With it, the two networks take 40 % less time on a
-page's 13 leads (CNN 29 -> 20 ms, CRNN 35 -> 21 ms on 2 cores, measured by ``scripts/benchmark.py``'s
-stages); their probabilities move by at most 2e-6 (no class changes on the shared printouts checked).
+TensorFlow turns oneDNN on by itself only on CPUs with AVX-512 VNNI or AMX. Asked for on this machine's AVX2
+cores, it takes 40 % off the two networks on a page's 13 leads (CNN 29 -> 20 ms, CRNN 35 -> 21 ms on 2 cores,
+as ``scripts/benchmark.py`` times them); their probabilities move by at most 2e-6 (no class changed on the
+shared printouts checked).
 """
 
 import os
 import sys
+import threading
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 os.environ.setdefault("CUDA_VISIBLE_DEVICES", "")
@@ -22,14 +24,19 @@ def import_tensorflow():
     absl before ``TF_CPP_MIN_LOG_LEVEL`` applies, so file descriptor 2 points at /dev/null for the import: a
     command's stderr is for its own messages. A Python error raised by the import still reaches the caller.
     """
-    if "tensorflow" not in sys.modules:
-        sys.stderr.flush()
-        saved = os.dup(2)
-        try:
-            with open(os.devnull, "w") as null:
-                os.dup2(null.fileno(), 2)
-                import tensorflow  # noqa: F401
-        finally:
-            os.dup2(saved, 2)
-            os.close(saved)
+    with _importing:  # two threads at once would save /dev/null as the real stderr
+        if "tensorflow" not in sys.modules:
+            sys.stderr.flush()
+            saved = os.dup(2)
+            try:
+                with open(os.devnull, "w") as null:
+                    os.dup2(null.fileno(), 2)
+                    import tensorflow  # noqa: F401
+            finally:
+                sys.stderr.flush()
+                os.dup2(saved, 2)
+                os.close(saved)
     return sys.modules["tensorflow"]
+
+
+_importing = threading.Lock()

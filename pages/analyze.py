@@ -77,9 +77,14 @@ def show_results(data: bytes, analysis, sigma: float, page: int) -> None:
         clinical.show_lead_quality(analysis)
 
 
-# Fragments: choosing a lead redraws only its own section, not the page's charts (1.4 s in the browser).
+# Fragments: choosing a lead redraws only its own section, not the page's charts (1.4 s in the browser). A
+# fragment reruns on its own, outside the page's run_page, so each keeps its own.
 @st.fragment
 def show_gradcam(data: bytes, analysis, sigma: float, page: int) -> None:
+    widgets.run_page(lambda: gradcam_section(data, analysis, sigma, page))
+
+
+def gradcam_section(data: bytes, analysis, sigma: float, page: int) -> None:
     """The networks' Grad-CAM over one lead, chosen here."""
     names = analysis.pipeline.lead_names
     cam_lead = st.selectbox("Lead for Grad-CAM", names, index=names.index("II") if "II" in names else 0,
@@ -91,6 +96,10 @@ def show_gradcam(data: bytes, analysis, sigma: float, page: int) -> None:
 
 @st.fragment
 def show_threshold(result) -> None:
+    widgets.run_page(lambda: threshold_section(result))
+
+
+def threshold_section(result) -> None:
     """One lead's intensity histogram and threshold, the lead chosen here."""
     lead = st.selectbox("Lead", result.lead_names, key="analyze_hist_lead")
     widgets.show_histogram(result.lead(lead))

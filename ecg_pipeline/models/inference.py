@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .. import tf_settings  # noqa: F401  (must precede TensorFlow)
+from .. import tf_settings  # must precede TensorFlow
 from ..constants import MEASUREMENT_KIND, MODEL_KINDS, MODEL_TITLES, NETWORK_KINDS, TASK_SPECS, TWELVE_LEAD
 from ..errors import ModelUnavailableError
 from ..gate import EvidenceGate, check_evidence
@@ -291,10 +291,10 @@ def analyze(image: ImageSource | PipelineResult, task: str = "twelve_lead",
     spec = TASK_SPECS[pipeline.task]
     classes = list(spec.classes)
     wanted = [k for k in models if k in spec.model_kinds]
+    networks = [k for k in wanted if k in NETWORK_KINDS]
     # The networks run while the page is measured: TensorFlow lets go of the GIL, so the two share the cores.
-    # Their result is thrown away when the gate refuses the image.
-    running = _network_threads.submit(_run_networks, pipeline, [k for k in wanted if k in NETWORK_KINDS], classes,
-                                      models_dir)
+    # When the gate refuses the image, their result (or error) is not waited for.
+    running = _network_threads.submit(_run_networks, pipeline, networks, classes, models_dir) if networks else None
     # digitized once: the measurements and each lead's quality read the same traces
     digitized = digitize_page(pipeline) if pipeline.task == TWELVE_LEAD else None
     measurements = measure_page(pipeline, digitized=digitized) if pipeline.task == TWELVE_LEAD else None
@@ -302,7 +302,10 @@ def analyze(image: ImageSource | PipelineResult, task: str = "twelve_lead",
     lead_quality = page_quality(pipeline, digitized)
     kinds = wanted if gate.passed or anyway else []
     ran = _run_measurement_model(pipeline.task, measurements, models_dir, explain) if MEASUREMENT_KIND in kinds else {}
-    ran.update(running.result())
+    if running is not None and kinds:
+        ran.update(running.result())
+    elif running is not None:
+        running.cancel()
     outputs = _collect(kinds, ran, classes, len(pipeline.leads))
     aggregate = pd.DataFrame.from_dict(outputs.aggregate, orient="index", columns=[*classes, "predicted_class"])
     aggregate.index.name = "model"
