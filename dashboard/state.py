@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from ecg_pipeline.constants import BEAT, IMAGE_EXTENSIONS, MODEL_KINDS, TASK_SPECS, TASKS, TWELVE_LEAD
+from ecg_pipeline.constants import BEAT, IMAGE_EXTENSIONS, MODEL_KINDS, STANDARD_ORDER, TASK_SPECS, TASKS, TWELVE_LEAD
 from ecg_pipeline.io.cards import CardError, ModelCard, model_files_stamp, read_card
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -126,24 +126,24 @@ def image_of(data: bytes, page: int = 1):
 # A resource, not data: cache_data would pickle the 29 MB result (every stage's image) on each analysis and copy
 # it back on every rerun (125 ms and 21 ms on a printout). Nothing changes an AnalysisResult once made.
 @st.cache_resource(show_spinner="Analysing the image...", max_entries=12)
-def _analyze(key: str, page: int, task: str, sigma: float, threshold: str | float, anyway: bool,
+def _analyze(key: str, page: int, task: str, sigma: float, threshold: str | float, anyway: bool, lead_order: str,
              directory: str | None, fingerprint: str, _data: bytes):
     from ecg_pipeline.models.inference import analyze
 
     return analyze(image_of(_data, page), task=task, sigma=sigma, threshold=threshold, models_dir=directory,
-                   anyway=anyway)
+                   anyway=anyway, lead_order=lead_order)
 
 
 def analyze_bytes(data: bytes, task: str = "auto", sigma: float = 1.0, threshold: str | float = "otsu",
-                  anyway: bool = False, page: int = 1):
+                  anyway: bool = False, page: int = 1, lead_order: str = STANDARD_ORDER):
     """Every stage, the gate and every model's probabilities of one image or PDF page (an ``AnalysisResult``),
-    cached by the SHA-256 of ``data`` with the page, the task and the settings.
+    cached by the SHA-256 of ``data`` with the page, the task, the lead order and the settings.
 
     Raises the pipeline's ``EcgError`` subclasses for images it cannot use.
     """
     directory = models_dir()
     threshold = threshold if isinstance(threshold, str) else float(threshold)
-    return _analyze(digest(data), page, task, float(sigma), threshold, anyway, directory,
+    return _analyze(digest(data), page, task, float(sigma), threshold, anyway, lead_order, directory,
                     models_fingerprint(directory), data)
 
 
@@ -185,7 +185,9 @@ def gradcam_bytes(data: bytes, analysis, kind: str, class_id: str, sigma: float,
     """Grad-CAM heatmaps (n_leads, H, W) of one model for one class, over every lead of the analysis."""
     directory = models_dir()
     threshold = threshold if isinstance(threshold, str) else float(threshold)
-    return _gradcam(f"{digest(data)}#{page}", analysis.task, float(sigma), threshold, kind,
+    # The lead order changes which crop each lead's input is, not the image's bytes.
+    order = analysis.pipeline.layout.lead_order if analysis.pipeline.layout is not None else STANDARD_ORDER
+    return _gradcam(f"{digest(data)}#{page}#{order}", analysis.task, float(sigma), threshold, kind,
                     analysis.classes.index(class_id), directory, models_fingerprint(directory),
                     analysis.pipeline.model_inputs)
 

@@ -269,6 +269,8 @@ def probabilities_json(analysis, name: str, sigma: float, threshold: str | float
             document["signals"] = signal_document(signal_table(analysis.measurements.signals))
     if pipeline.px_per_mm is not None:
         document["px_per_mm"] = round(float(pipeline.px_per_mm), 4)
+    if pipeline.layout is not None:  # the leads' names follow the order the page was read in
+        document["settings"]["lead_order"] = pipeline.layout.lead_order
     if analysis.lead_quality:  # each lead's digitization confidence and its three factors (trace_quality)
         document["lead_quality"] = {lead: quality.to_dict() for lead, quality in analysis.lead_quality.items()}
         document["low_confidence_leads"] = list(low_confidence_leads(analysis.lead_quality))

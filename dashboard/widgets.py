@@ -72,7 +72,7 @@ def show_task(result, requested: str) -> None:
     layout = result.layout
     if layout is not None:
         unread = [name for name in layout.boxes if name not in result.lead_names]
-        st.caption(f"Layout found: {layout_title(layout.name)} (confidence {layout.confidence:.2f})"
+        st.caption(f"Layout found: {layout_title(layout.name, layout.lead_order)} (confidence {layout.confidence:.2f})"
                    + (f"; {', '.join(unread)} found but read by no model." if unread else "."))
 
 

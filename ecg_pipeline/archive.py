@@ -22,6 +22,7 @@ from typing import Any
 import numpy as np
 
 from . import tf_settings
+from .constants import STANDARD_ORDER
 from .errors import EcgError
 from .rows import error_rows, file_rows
 
@@ -51,7 +52,8 @@ class ImageScorer:
     """A Ray Data actor: the models loaded once, then each batch of file bytes turned into its rows (as JSON, one
     string per file, since a PDF gives rows for each of its pages)."""
 
-    def __init__(self, task: str, kinds: tuple[str, ...], anyway: bool, models_dir: str | None) -> None:
+    def __init__(self, task: str, kinds: tuple[str, ...], anyway: bool, models_dir: str | None,
+                 lead_order: str = STANDARD_ORDER) -> None:
         import cv2
 
         tf = tf_settings.import_tensorflow()
@@ -67,6 +69,7 @@ class ImageScorer:
         from .models.inference import load_model
 
         self.task, self.kinds, self.anyway, self.models_dir = task, kinds, anyway, models_dir
+        self.lead_order = lead_order
         for each in TASKS if task == "auto" else (task,):
             for kind in (k for k in kinds if k in TASK_SPECS[each].model_kinds):
                 try:
@@ -75,7 +78,8 @@ class ImageScorer:
                     continue  # its rows say why, as in-process
 
     def __call__(self, batch: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
-        rows = [json.dumps(file_rows(str(path), bytes(data), self.task, self.kinds, self.anyway, self.models_dir))
+        rows = [json.dumps(file_rows(str(path), bytes(data), self.task, self.kinds, self.anyway, self.models_dir,
+                                     self.lead_order))
                 for path, data in zip(batch["path"], batch["bytes"], strict=True)]
         return {"path": batch["path"], "rows": np.array(rows, dtype=object)}
 
@@ -104,13 +108,13 @@ def start_ray(address: str | None, workers: int) -> None:
 
 def score_archive(files: list[Path], task: str, kinds: tuple[str, ...], workers: int = 2,
                   address: str | None = None, anyway: bool = False,
-                  models_dir: str | None = None) -> Iterator[tuple[int, list[dict]]]:
+                  models_dir: str | None = None, lead_order: str = STANDARD_ORDER) -> Iterator[tuple[int, list[dict]]]:
     """``(index in files, rows)`` of each file as its batch finishes, in no set order.
 
     Parameters
     ----------
     files : the image and PDF files to score (``io.data.find_images`` of the paths asked for)
-    task, kinds, anyway : as ``cli.predict_files``
+    task, kinds, anyway, lead_order : as ``cli.predict_files``
     workers : actors, one CPU each
     address : a Ray cluster to join; ``None`` starts a local one
 
@@ -139,7 +143,7 @@ def score_archive(files: list[Path], task: str, kinds: tuple[str, ...], workers:
     dataset = ray.data.read_binary_files(list(indexes_of), include_paths=True, num_cpus=0, concurrency=1)
     scored = dataset.map_batches(ImageScorer, batch_size=BATCH_FILES, batch_format="numpy",
                                  compute=ray.data.ActorPoolStrategy(size=workers), num_cpus=1,
-                                 fn_constructor_args=(task, tuple(kinds), anyway, models_dir))
+                                 fn_constructor_args=(task, tuple(kinds), anyway, models_dir, lead_order))
     try:
         for batch in scored.iter_batches(batch_size=None, batch_format="numpy"):
             for path, rows in zip(batch["path"], batch["rows"], strict=True):

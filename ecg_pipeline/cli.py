@@ -10,13 +10,14 @@ from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from .constants import MODEL_KINDS, TASKS
+from .constants import LEAD_ORDERS, MODEL_KINDS, STANDARD_ORDER, TASKS
 from .errors import EcgError
 from .io.data import find_images
 from .rows import error_rows, file_rows, model_choice, table_columns
 
 
-def predict_rows(path: Path, task: str, kinds: tuple[str, ...], anyway: bool = False) -> list[dict]:
+def predict_rows(path: Path, task: str, kinds: tuple[str, ...], anyway: bool = False,
+                 lead_order: str = STANDARD_ORDER) -> list[dict]:
     """The rows of one file (``rows.file_rows``): each page of a PDF is its own image; a failure, or an image
     that is not an ECG, becomes rows that carry its message."""
     from .io.loading import read_bytes
@@ -25,11 +26,11 @@ def predict_rows(path: Path, task: str, kinds: tuple[str, ...], anyway: bool = F
         data = read_bytes(path)
     except EcgError as exc:
         return error_rows(str(path), task, kinds, str(exc))
-    return file_rows(str(path), data, task, kinds, anyway)
+    return file_rows(str(path), data, task, kinds, anyway, lead_order=lead_order)
 
 
 def predict_files(files: list[Path], task: str, kinds: tuple[str, ...], workers: int | None = None,
-                  anyway: bool = False) -> Iterator[list[dict]]:
+                  anyway: bool = False, lead_order: str = STANDARD_ORDER) -> Iterator[list[dict]]:
     """``predict_rows`` of each file, in order, over a few threads.
 
     Decoding and the OpenCV / TensorFlow work release the GIL, so one image's preprocessing runs while
@@ -37,10 +38,10 @@ def predict_files(files: list[Path], task: str, kinds: tuple[str, ...], workers:
     """
     workers = workers or min(4, os.cpu_count() or 1)
     if workers == 1 or len(files) < 2:
-        yield from (predict_rows(path, task, kinds, anyway) for path in files)
+        yield from (predict_rows(path, task, kinds, anyway, lead_order) for path in files)
         return
     with ThreadPoolExecutor(max_workers=workers) as pool:
-        yield from pool.map(lambda path: predict_rows(path, task, kinds, anyway), files)
+        yield from pool.map(lambda path: predict_rows(path, task, kinds, anyway, lead_order), files)
 
 
 def scored_files(files: list[Path], args: argparse.Namespace,
@@ -50,9 +51,11 @@ def scored_files(files: list[Path], args: argparse.Namespace,
     if args.engine == "ray":
         from .archive import score_archive
 
-        yield from score_archive(files, args.task, kinds, args.workers or 2, args.address, args.analyze_anyway)
+        yield from score_archive(files, args.task, kinds, args.workers or 2, args.address, args.analyze_anyway,
+                                 lead_order=args.lead_order)
     else:
-        yield from enumerate(predict_files(files, args.task, kinds, args.workers, args.analyze_anyway))
+        yield from enumerate(predict_files(files, args.task, kinds, args.workers, args.analyze_anyway,
+                                           args.lead_order))
 
 
 def write_rows(rows: list[dict], columns: list[str], fmt: str, out: str | None) -> None:
@@ -136,7 +139,7 @@ def command_stages(args: argparse.Namespace) -> int:
     from .preprocess.render import stage_images
     from .preprocess.trace_quality import page_quality, quality_advice
 
-    result = run_pipeline(args.image, task=args.task, sigma=args.sigma)
+    result = run_pipeline(args.image, task=args.task, sigma=args.sigma, lead_order=args.lead_order)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     for name, image in stage_images(result if args.keep_patient_fields else deidentify(result)).items():
@@ -168,7 +171,7 @@ def command_digitize(args: argparse.Namespace) -> int:
         try:
             data = read_bytes(path)
             for name, number in file_pages(str(path), data):
-                result = analyze(page_image(data, number), task="twelve_lead", models=())
+                result = analyze(page_image(data, number), task="twelve_lead", models=(), lead_order=args.lead_order)
                 if result.refused:
                     raise EcgError(f"not an ECG: {result.gate.message}")
                 table, record = signal_table(result.measurements.signals), record_name(name)
@@ -184,6 +187,12 @@ def command_digitize(args: argparse.Namespace) -> int:
             failed += 1
             print(f"error: {path}: {exc}", file=sys.stderr)
     return 1 if failed else 0
+
+
+def add_lead_order(command: argparse.ArgumentParser) -> None:
+    command.add_argument("--lead-order", choices=LEAD_ORDERS, default=STANDARD_ORDER,
+                         help="the order 12-lead pages print their limb leads in: standard (I, II, III, aVR, aVL, "
+                              "aVF) or cabrera (aVL, I, -aVR, II, aVF, III; -aVR is read as aVR)")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -209,12 +218,14 @@ def build_parser() -> argparse.ArgumentParser:
     predict.add_argument("--workers", type=int, default=None,
                          help="images analysed at once (default: the CPU count, at most 4; with --engine ray, "
                               "the actors, one CPU each, default 2)")
+    add_lead_order(predict)
     predict.set_defaults(handler=command_predict)
     digitize = sub.add_parser("digitize", help="write each 12-lead page's leads as signals in mV (CSV or WFDB)")
     digitize.add_argument("images", nargs="+", metavar="IMAGE", help="images, PDFs or folders")
     digitize.add_argument("--out", required=True, help="folder for the files")
     digitize.add_argument("--format", choices=["csv", "wfdb"], default="csv",
                           help="csv: time in s and one column per lead; wfdb: a 10 s, 500 Hz record, 13 channels")
+    add_lead_order(digitize)
     digitize.set_defaults(handler=command_digitize)
     stages = sub.add_parser("stages", help="write every preprocessing stage of one image as PNG")
     stages.add_argument("image")
@@ -224,6 +235,7 @@ def build_parser() -> argparse.ArgumentParser:
     stages.add_argument("--keep-patient-fields", action="store_true",
                         help="keep the header (ID, age, sex) and the footer's date in the page pictures; by default "
                              "they are blanked")
+    add_lead_order(stages)
     stages.set_defaults(handler=command_stages)
     return parser
 

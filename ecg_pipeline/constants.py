@@ -87,6 +87,30 @@ def layout_name(grid: str, n_strips: int) -> str:
     return f"{grid}+{n_strips}" if n_strips else grid
 
 
+#: The orders printers put the six limb leads in: the standard order (I, II, III, aVR, aVL, aVF) or Cabrera's, which
+#: prints them in the frontal plane's angular sequence (aVL, I, -aVR, II, aVF, III), aVR upside down.
+STANDARD_ORDER = "standard"
+CABRERA_ORDER = "cabrera"
+LEAD_ORDERS: tuple[str, ...] = (STANDARD_ORDER, CABRERA_ORDER)
+#: What a Cabrera page prints in the place each limb lead has on a standard page, in every lead grid.
+CABRERA_AT: dict[str, str] = {"I": "aVL", "II": "I", "III": "-aVR", "aVR": "II", "aVL": "aVF", "aVF": "III"}
+#: A lead printed upside down, and the lead it is when turned back.
+INVERTED_LEADS: dict[str, str] = {"-aVR": "aVR"}
+
+
+def printed_lead(place: str, lead_order: str = STANDARD_ORDER) -> str:
+    """The lead a page in ``lead_order`` prints in the place ``place`` has on a standard page.
+
+    Examples
+    --------
+    >>> printed_lead("III", CABRERA_ORDER), printed_lead("V1", CABRERA_ORDER), printed_lead("III")
+    ('-aVR', 'V1', 'III')
+    """
+    if lead_order not in LEAD_ORDERS:
+        raise ValueError(f"Unknown lead order {lead_order!r}: use one of {', '.join(LEAD_ORDERS)}.")
+    return CABRERA_AT.get(place, place) if lead_order == CABRERA_ORDER else place
+
+
 #: The shared printouts' layout: 3 x 4 leads and one rhythm strip.
 STANDARD_LAYOUT = layout_name(STANDARD_GRID, 1)
 #: Sampling rate the digitized leads are measured at (the PhysioNet Challenge's 500 Hz).

@@ -3,7 +3,7 @@ dashboard's Batch table are built from these."""
 
 from __future__ import annotations
 
-from .constants import MODEL_KINDS, NETWORK_KINDS, TASK_SPECS, TASKS
+from .constants import MODEL_KINDS, NETWORK_KINDS, STANDARD_ORDER, TASK_SPECS, TASKS
 
 #: The first columns of every prediction table; ``p_<class>`` columns follow.
 ROW_COLUMNS: list[str] = ["path", "task", "model", "predicted_class", "confidence", "verdict", "warnings", "error"]
@@ -97,10 +97,10 @@ def prediction_rows(path: str, result, kinds: tuple[str, ...]) -> list[dict]:
 
 
 def file_rows(name: str, data: bytes, task: str, kinds: tuple[str, ...], anyway: bool = False,
-              models_dir: str | None = None) -> list[dict]:
+              models_dir: str | None = None, lead_order: str = STANDARD_ORDER) -> list[dict]:
     """The rows of one file's bytes: ``prediction_rows`` of the image, or of each page of a PDF (named
-    ``name#page=N``, rendered one at a time). A file or page that cannot be analysed gets rows carrying the
-    reason; nothing is raised."""
+    ``name#page=N``, rendered one at a time), its 12-lead pages read in ``lead_order``. A file or page that cannot
+    be analysed gets rows carrying the reason; nothing is raised."""
     from .errors import EcgError
     from .io.loading import file_pages, page_image, read_bytes
     from .models.inference import analyze
@@ -114,7 +114,7 @@ def file_rows(name: str, data: bytes, task: str, kinds: tuple[str, ...], anyway:
     for label, number in pages:
         try:
             result = analyze(page_image(data, number), task=task, models=kinds, models_dir=models_dir,
-                             anyway=anyway, explain=False)
+                             anyway=anyway, explain=False, lead_order=lead_order)
             rows.extend(prediction_rows(label, result, kinds))
         except EcgError as exc:
             rows.extend(error_rows(label, task, kinds, str(exc)))

@@ -10,7 +10,15 @@ import numpy as np
 import pandas as pd
 
 from .. import tf_settings  # must precede TensorFlow
-from ..constants import MEASUREMENT_KIND, MODEL_KINDS, MODEL_TITLES, NETWORK_KINDS, TASK_SPECS, TWELVE_LEAD
+from ..constants import (
+    MEASUREMENT_KIND,
+    MODEL_KINDS,
+    MODEL_TITLES,
+    NETWORK_KINDS,
+    STANDARD_ORDER,
+    TASK_SPECS,
+    TWELVE_LEAD,
+)
 from ..errors import ModelUnavailableError
 from ..gate import EvidenceGate, check_evidence
 from ..io.cards import ModelCard, card_path, matching_card, model_files_stamp, model_path, training_command
@@ -257,7 +265,8 @@ def _run_network(model: LoadedModel, pipeline: PipelineResult, classes: list[str
 
 def analyze(image: ImageSource | PipelineResult, task: str = "twelve_lead",
             models: tuple[str, ...] = MODEL_KINDS, sigma: float = 1.0, threshold: str | float = "otsu",
-            models_dir: str | Path | None = None, anyway: bool = False, explain: bool = True) -> AnalysisResult:
+            models_dir: str | Path | None = None, anyway: bool = False, explain: bool = True,
+            lead_order: str = STANDARD_ORDER) -> AnalysisResult:
     """Run the pipeline, the ECG-evidence gate and the models on one image.
 
     Parameters
@@ -265,7 +274,7 @@ def analyze(image: ImageSource | PipelineResult, task: str = "twelve_lead",
     image : bytes, path, file-like, ndarray, or a ``PipelineResult`` already computed
     task : {"twelve_lead", "beat", "auto"}
     models : model kinds to run ("cnn", "crnn", "measurements"); those the task does not have are skipped
-    sigma, threshold : see ``run_pipeline``
+    sigma, threshold, lead_order : see ``run_pipeline``
     anyway : bool
         Run the models even when the gate finds no ECG in the image (the result is marked ``forced``).
     explain : bool
@@ -287,7 +296,7 @@ def analyze(image: ImageSource | PipelineResult, task: str = "twelve_lead",
     >>> result = analyze(render_twelve_lead_page("normal", seed=0))  # doctest: +SKIP
     >>> result.aggregate["predicted_class"]  # doctest: +SKIP
     """
-    pipeline = image if isinstance(image, PipelineResult) else run_pipeline(image, task, sigma, threshold)
+    pipeline = image if isinstance(image, PipelineResult) else run_pipeline(image, task, sigma, threshold, lead_order)
     spec = TASK_SPECS[pipeline.task]
     classes = list(spec.classes)
     wanted = [k for k in models if k in spec.model_kinds]

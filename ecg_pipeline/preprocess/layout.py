@@ -15,7 +15,15 @@ import cv2
 import numpy as np
 from scipy.signal import find_peaks
 
-from ..constants import LAYOUT_ROWS, LEAD_SECONDS, N_LAYOUT_COLUMNS, REFERENCE_PRINTER, RHYTHM_LEAD, STANDARD_LAYOUT
+from ..constants import (
+    LAYOUT_ROWS,
+    LEAD_SECONDS,
+    N_LAYOUT_COLUMNS,
+    REFERENCE_PRINTER,
+    RHYTHM_LEAD,
+    STANDARD_LAYOUT,
+    STANDARD_ORDER,
+)
 from .layouts import UNRECOGNISED, UNRECOGNISED_CONFIDENCE, find_other_layout, other_layout_fields
 from .stages import shrink, shrink_by
 
@@ -57,6 +65,11 @@ class Layout:
         Seconds of trace in each of the 12 leads (2.5 on a 3 x 4 page); ``column_width`` is always 2.5 s of trace.
     rhythm_sources : dict of rhythm strip name -> lead
         The lead each rhythm strip usually repeats on such a page (the printed labels are not read).
+    lead_order : str
+        The order the page prints its limb leads in (a ``LEAD_ORDERS`` name), as the user said; ``boxes`` are named by
+        the lead each box holds in that order (see ``layouts.in_lead_order``).
+    inverted : tuple of str
+        Leads printed upside down (Cabrera's -aVR), whose crops are turned back before they are read.
     """
 
     boxes: dict[str, Box]
@@ -70,6 +83,8 @@ class Layout:
     name: str = STANDARD_LAYOUT
     lead_seconds: float = LEAD_SECONDS
     rhythm_sources: dict[str, str] = field(default_factory=lambda: {RHYTHM_LEAD: "II"})
+    lead_order: str = STANDARD_ORDER
+    inverted: tuple[str, ...] = ()
 
     @property
     def recognised(self) -> bool:

@@ -9,20 +9,24 @@ and gets ``unrecognised_warning``: its leads cannot be named, and no model shoul
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import cv2
 import numpy as np
 from scipy.signal import find_peaks
 
 from ..constants import (
+    CABRERA_ORDER,
+    INVERTED_LEADS,
     LEAD_GRIDS,
     LEAD_SECONDS,
     REFERENCE_PRINTER,
     RHYTHM_LEADS,
     STANDARD_LAYOUT,
+    STANDARD_ORDER,
     USUAL_RHYTHM_STRIPS,
     layout_name,
+    printed_lead,
 )
 from ..errors import LayoutError
 
@@ -253,19 +257,46 @@ def network_binary(binary: np.ndarray, column_width: float, strip: bool) -> np.n
     return np.pad(cut, ((extra // 2, extra - extra // 2), (0, 0)))
 
 
-def layout_title(name: str) -> str:
+def in_lead_order(layout, lead_order: str = STANDARD_ORDER):
+    """``layout`` (a ``layout.Layout`` found in the standard order) with its boxes named as a page in ``lead_order``
+    prints them: on a Cabrera page the box in lead I's place holds aVL, and the one in III's place -aVR, read as aVR
+    once turned back (``inverted``). The printed labels are not read: the user says which order the page has.
+
+    Examples
+    --------
+    >>> from ecg_pipeline.preprocess.layout import Layout
+    >>> boxes = {name: (0, 1, i, i + 1) for i, name in enumerate(["I", "II", "III", "aVR", "V1"])}
+    >>> cabrera = in_lead_order(Layout(boxes, (0, 1, 0, 5), [], [], 1.0, 0.0, 1.0), "cabrera")
+    >>> cabrera.boxes["aVR"], cabrera.boxes["I"], cabrera.boxes["V1"], cabrera.inverted
+    ((0, 1, 2, 3), (0, 1, 1, 2), (0, 1, 4, 5), ('aVR',))
+    """
+    printed_lead("I", lead_order)  # refuses an unknown order
+    if lead_order == STANDARD_ORDER or layout.lead_order == lead_order:
+        return layout
+    held = {INVERTED_LEADS.get(printed_lead(place, lead_order), printed_lead(place, lead_order)): box
+            for place, box in layout.boxes.items()}
+    inverted = tuple(INVERTED_LEADS[printed_lead(place, lead_order)] for place in layout.boxes
+                     if printed_lead(place, lead_order) in INVERTED_LEADS)
+    # A lead whose place the page lacks (none of the known grids) keeps no box rather than another lead's.
+    boxes = {name: held[name] for name in layout.boxes if name in held}
+    return replace(layout, boxes=boxes, lead_order=lead_order, inverted=inverted)
+
+
+def layout_title(name: str, lead_order: str = STANDARD_ORDER) -> str:
     """A layout's name as a person reads it.
 
     Examples
     --------
     >>> layout_title("3x4+2"), layout_title("12x1"), layout_title(UNRECOGNISED)
     ('3 x 4 leads of 2.5 s and 2 rhythm strips', '12 leads of 10 s', 'a layout that was not recognised')
+    >>> layout_title("6x2+1", "cabrera")
+    '6 x 2 leads of 5 s in Cabrera order and 1 rhythm strip'
     """
     if name == UNRECOGNISED:
         return "a layout that was not recognised"
     grid, _, strips = name.partition("+")
     n = int(strips or 0)
-    title = LEAD_GRIDS[grid].title
+    title = LEAD_GRIDS[grid].title + (" in Cabrera order" if lead_order == CABRERA_ORDER else "")
     if n:
         return f"{title} and {n} rhythm strip{'s' if n > 1 else ''}"
     return f"{title}, no rhythm strip" if LEAD_GRIDS[grid].n_columns > 1 else title

@@ -13,9 +13,11 @@ from ..constants import (
     REFERENCE_PX_PER_MM,
     RHYTHM_LEAD,
     STANDARD_LAYOUT,
+    STANDARD_ORDER,
     TASK_SPECS,
     TASKS,
     TWELVE_LEAD,
+    printed_lead,
 )
 from ..errors import LayoutError
 from ..io.loading import ImageSource, load_image
@@ -34,7 +36,7 @@ from .layout import (
     rectify,
     rotate_image,
 )
-from .layouts import network_binary
+from .layouts import in_lead_order, network_binary
 from .stages import (
     MAX_STROKE_WIDTH,
     STROKE_REFERENCE_HEIGHT,
@@ -158,9 +160,12 @@ def _resolve_threshold(histogram: tuple[np.ndarray, np.ndarray], threshold: str 
 
 
 def process_lead(name: str, box: tuple[int, int, int, int], gray: np.ndarray, sigma: float,
-                 threshold: str | float, input_shape: tuple[int, int]) -> LeadStages:
-    """Crop, smooth, threshold and binarise one lead, keeping every stage."""
+                 threshold: str | float, input_shape: tuple[int, int], inverted: bool = False) -> LeadStages:
+    """Crop, smooth, threshold and binarise one lead, keeping every stage (``inverted``: a lead printed upside down,
+    Cabrera's -aVR, turned back first so that every stage shows the lead ``name`` says)."""
     raw = crop(gray, box)
+    if inverted:
+        raw = np.ascontiguousarray(raw[::-1])
     smoothed = gaussian_smooth(raw, sigma)
     histogram = intensity_histogram(smoothed)
     value = _resolve_threshold(histogram, threshold)
@@ -244,10 +249,12 @@ def level_page(rgb: np.ndarray, gray: np.ndarray | None = None) -> LevelledPage:
                         changed=changed)
 
 
-def find_leads(page: LevelledPage, found: Layout | None = None) -> tuple[Layout, list[str]]:
+def find_leads(page: LevelledPage, found: Layout | None = None,
+               lead_order: str = STANDARD_ORDER) -> tuple[Layout, list[str]]:
     """The layout of a levelled page (``found``: one already found on the page before levelling, reused when
-    levelling changed nothing), with the warnings a user should read about it."""
+    levelling changed nothing), its leads named in ``lead_order``, with the warnings a user should read about it."""
     layout = found if found is not None and not page.changed else detect_layout(page.gray, page.image)
+    layout = in_lead_order(layout, lead_order)
     if not layout.recognised:
         return layout, ["This page's layout is not recognised: " + "; ".join(layout.warnings) + "."]
     if layout.confidence < 0.5:
@@ -272,8 +279,8 @@ def process_leads(gray: np.ndarray, layout: Layout, sigma: float, threshold: str
     lead_sigma = page_sigma(sigma, px_per_mm_from_column(layout.column_width)) if layout.confidence == 1.0 else sigma
     # The leads the networks know, as far as the page prints them (a page without a rhythm strip has 12); further
     # rhythm strips are in the layout's boxes but read by no model.
-    leads = [process_lead(name, layout.boxes[name], gray, lead_sigma, threshold, spec.input_shape)
-             for name in spec.leads if name in layout.boxes]
+    leads = [process_lead(name, layout.boxes[name], gray, lead_sigma, threshold, spec.input_shape,
+                          name in layout.inverted) for name in spec.leads if name in layout.boxes]
     width = page_stroke_width(leads)
     thinned = threshold == "otsu" and width > MAX_STROKE_WIDTH
     if thinned:
@@ -326,9 +333,9 @@ _calibration_threads = KeptThreads("calibration", 2)
 
 
 def run_twelve_lead(rgb: np.ndarray, gray: np.ndarray, sigma: float, threshold: str | float, reason: str,
-                    lap: _Laps, found: Layout | None = None) -> PipelineResult:
-    """A 12-lead page levelled, its leads found, and each lead processed (``found``: a layout already found on the
-    page as it is, while telling the task)."""
+                    lap: _Laps, found: Layout | None = None, lead_order: str = STANDARD_ORDER) -> PipelineResult:
+    """A 12-lead page levelled, its leads found and named in ``lead_order``, and each lead processed (``found``: a
+    layout already found on the page as it is, while telling the task)."""
     if rgb.shape[1] < MIN_TWELVE_LEAD_WIDTH_PX:
         raise LayoutError(
             f"The image is {rgb.shape[1]} px wide: too small to split into 12 leads (at least "
@@ -336,7 +343,7 @@ def run_twelve_lead(rgb: np.ndarray, gray: np.ndarray, sigma: float, threshold: 
         )
     page = level_page(rgb, gray)
     lap("deskew")
-    layout, warnings = find_leads(page, found)
+    layout, warnings = find_leads(page, found, lead_order)
     lap("layout")
     # The pulse search and the leads read the same page and share the two cores (OpenCV and NumPy let go of
     # the GIL); rows from a template hold no pulse to look for.
@@ -364,7 +371,7 @@ def _method(threshold: str | float) -> str:
 
 
 def run_pipeline(image: ImageSource, task: str = TWELVE_LEAD, sigma: float = 1.0,
-                 threshold: str | float = "otsu") -> PipelineResult:
+                 threshold: str | float = "otsu", lead_order: str = STANDARD_ORDER) -> PipelineResult:
     """Run every preprocessing stage on one image.
 
     Parameters
@@ -382,6 +389,8 @@ def run_pipeline(image: ImageSource, task: str = TWELVE_LEAD, sigma: float = 1.0
         Otsu's threshold per lead (taken again on the darker side when the grid came out as ink; see
         ``trace_threshold``; on a 12-lead page whose strokes come out wider than ``MAX_STROKE_WIDTH``, lowered
         by ``thin_strokes``), or one fixed intensity (0-255) for all leads.
+    lead_order : {"standard", "cabrera"}
+        The order a 12-lead page prints its limb leads in (``LEAD_ORDERS``); the page does not say, its user does.
 
     Returns
     -------
@@ -400,6 +409,7 @@ def run_pipeline(image: ImageSource, task: str = TWELVE_LEAD, sigma: float = 1.0
         raise ValueError(f"Unknown task {task!r}: use one of {', '.join(TASKS)} or 'auto'.")
     if sigma < 0:
         raise ValueError("sigma must be 0 or more.")
+    printed_lead("I", lead_order)  # an unknown order is refused before any work
     lap = _Laps()
     rgb = load_image(image)
     lap("decode")
@@ -411,4 +421,4 @@ def run_pipeline(image: ImageSource, task: str = TWELVE_LEAD, sigma: float = 1.0
         lap("task_detection")
     if task == BEAT:
         return run_beat(rgb, gray, sigma, threshold, reason, lap)
-    return run_twelve_lead(rgb, gray, sigma, threshold, reason, lap, found)
+    return run_twelve_lead(rgb, gray, sigma, threshold, reason, lap, found, lead_order)

@@ -9,12 +9,15 @@ import numpy as np
 
 from ..constants import (
     GAIN_MM_PER_MV,
+    INVERTED_LEADS,
     LEAD_GRIDS,
     PAPER_SPEED_MM_PER_S,
     REFERENCE_PRINTER,
     RHYTHM_LEADS,
     RHYTHM_SECONDS,
     STANDARD_GRID,
+    STANDARD_ORDER,
+    printed_lead,
 )
 from .records import _simulate
 from .waves import RHYTHM_SOURCE_LEAD, TWELVE_LEADS, Wave
@@ -139,17 +142,21 @@ _HALF_PITCH_SHARE = 0.47
 
 @dataclass(frozen=True)
 class PagePlan:
-    """What a page prints: a lead grid (a ``LEAD_GRIDS`` name) and the source lead of each rhythm strip below it.
+    """What a page prints: a lead grid (a ``LEAD_GRIDS`` name) in a lead order (``LEAD_ORDERS``), and the source
+    lead of each rhythm strip below it.
 
     Examples
     --------
     >>> plan = PagePlan("3x4", ("II", "V1"))
     >>> [names for names, _ in plan.rows()][-2:], len(plan.baselines())
     ([('rhythm',), ('rhythm_2',)], 5)
+    >>> [sources for _, sources in PagePlan(lead_order="cabrera").rows()][0]
+    ('aVL', 'II', 'V1', 'V4')
     """
 
     grid: str = STANDARD_GRID
     rhythm_strips: tuple[str, ...] = (RHYTHM_SOURCE_LEAD,)
+    lead_order: str = STANDARD_ORDER
 
     def __post_init__(self) -> None:
         if self.grid not in LEAD_GRIDS:
@@ -159,8 +166,10 @@ class PagePlan:
                              f"{', '.join(self.rhythm_strips)}.")
 
     def rows(self) -> list[tuple[tuple[str, ...], tuple[str, ...]]]:
-        """Each printed row, top to bottom: (the names of its leads, the leads whose signals it prints)."""
-        lead_rows = [(names, names) for names in LEAD_GRIDS[self.grid].rows]
+        """Each printed row, top to bottom: (the names of its leads, the leads whose signals it prints, as its labels
+        say: "-aVR" is aVR upside down)."""
+        lead_rows = [(names, tuple(printed_lead(name, self.lead_order) for name in names))
+                     for names in LEAD_GRIDS[self.grid].rows]
         strips = [((name,), (source,)) for name, source in zip(RHYTHM_LEADS, self.rhythm_strips, strict=False)]
         return lead_rows + strips
 
@@ -209,13 +218,18 @@ def _print_window(column: int, n_columns: int, fs: int) -> tuple[int, int]:
     return int(round(column * seconds * fs)), int(round((column + 1) * seconds * fs))
 
 
+def _trace_of(signals: dict[str, np.ndarray], source: str) -> np.ndarray:
+    """The signal a label names: "-aVR" is aVR upside down."""
+    return -signals[INVERTED_LEADS[source]] if source in INVERTED_LEADS else signals[source]
+
+
 def printed_signals(ecg_class: str, seed: int = 0, heart_rate: float | None = None,
                     extra_waves: tuple[Wave, ...] = (), grid: str = STANDARD_GRID,
                     rhythm_strips: tuple[str, ...] = (RHYTHM_SOURCE_LEAD,),
-                    gain_mm_per_mv: float = GAIN_MM_PER_MV) -> dict[str, np.ndarray]:
+                    gain_mm_per_mv: float = GAIN_MM_PER_MV, lead_order: str = STANDARD_ORDER) -> dict[str, np.ndarray]:
     """What ``render_twelve_lead_page`` prints with the same arguments, in mV at 500 Hz over the page's 10 s:
     each lead inside its column's window and NaN elsewhere, clipped where the printer clips it. The truth a
-    digitizer is judged against.
+    digitizer is judged against. Each lead is named, and signed, as it is read: the -aVR of a Cabrera page is aVR.
 
     Examples
     --------
@@ -224,16 +238,17 @@ def printed_signals(ecg_class: str, seed: int = 0, heart_rate: float | None = No
     (True, True)
     """
     fs = 500
-    plan = PagePlan(grid, tuple(rhythm_strips))
+    plan = PagePlan(grid, tuple(rhythm_strips), lead_order)
     signals, _ = _simulate(ecg_class, RHYTHM_SECONDS, fs, seed, heart_rate, extra_waves)
     limit_mv = _HALF_PITCH_SHARE * plan.pitch() / (gain_mm_per_mv * px_per_mm())
     printed = {}
     for names, sources in plan.rows():
         for column, (name, source) in enumerate(zip(names, sources, strict=True)):
             i0, i1 = _print_window(column, len(names), fs)
-            trace = np.full(len(signals[source]), np.nan)
-            trace[i0:i1] = np.clip(signals[source][i0:i1], -limit_mv, limit_mv)
-            printed[name] = trace
+            read = INVERTED_LEADS.get(source, source)
+            trace = np.full(len(signals[read]), np.nan)
+            trace[i0:i1] = np.clip(signals[read][i0:i1], -limit_mv, limit_mv)
+            printed[read if name in TWELVE_LEADS else name] = trace
     return printed
 
 
@@ -253,7 +268,7 @@ def _draw_traces(page: np.ndarray, scale: _PageScale, signals: dict[str, np.ndar
         _polyline(page, cal[:, 0] * scale.sx, cal[:, 1] * scale.sy, thickness)
         for c, source in enumerate(sources):
             i0, i1 = _print_window(c, len(names), fs)
-            mv = signals[source][i0:i1]
+            mv = _trace_of(signals, source)[i0:i1]
             xs = _TRACE_X[0] + (np.arange(i0, i0 + len(mv)) / fs) * px_per_s
             ys = baseline - np.clip(mv * px_per_mv, -half_pitch, half_pitch)
             _polyline(page, xs * scale.sx, ys * scale.sy, thickness)
@@ -271,7 +286,7 @@ def render_twelve_lead_page(ecg_class: str, seed: int = 0, width: int = REFERENC
                             height: int = REFERENCE_PAGE_SIZE[1], heart_rate: float | None = None,
                             extra_waves: tuple[Wave, ...] = (), grid: str = STANDARD_GRID,
                             rhythm_strips: tuple[str, ...] = (RHYTHM_SOURCE_LEAD,),
-                            gain_mm_per_mv: float = GAIN_MM_PER_MV) -> np.ndarray:
+                            gain_mm_per_mv: float = GAIN_MM_PER_MV, lead_order: str = STANDARD_ORDER) -> np.ndarray:
     """Draw a 12-lead report page for one class: by default the shared printouts' layout (3 x 4 leads of 2.5 s and
     a 10 s rhythm strip of lead II).
 
@@ -295,6 +310,9 @@ def render_twelve_lead_page(ecg_class: str, seed: int = 0, width: int = REFERENC
     gain_mm_per_mv : float
         The print's gain: the height of the 1 mV calibration pulses and of every trace's millivolt (printed in the
         footer too); pass the same to ``printed_signals``, which clips at the same height.
+    lead_order : str
+        The order of the limb leads (``LEAD_ORDERS``): "cabrera" prints aVL, I, -aVR, II, aVF, III where the
+        standard order has I, II, III, aVR, aVL, aVF, each with its label.
 
     Returns
     -------
@@ -308,7 +326,7 @@ def render_twelve_lead_page(ecg_class: str, seed: int = 0, width: int = REFERENC
     """
     if width < 200 or height < 150:
         raise ValueError(f"A page of {width} x {height} px is too small to draw.")
-    plan = PagePlan(grid, tuple(rhythm_strips))
+    plan = PagePlan(grid, tuple(rhythm_strips), lead_order)
     fs = 500
     signals, rate = _simulate(ecg_class, RHYTHM_SECONDS, fs, seed, heart_rate, extra_waves)
     rng = np.random.default_rng([seed, 2])
