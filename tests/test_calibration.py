@@ -108,6 +108,26 @@ def test_a_page_at_another_gain_is_read_at_it_and_said(gain):
     assert np.median(ratios) == pytest.approx(1.0, abs=0.1)
 
 
+@pytest.mark.parametrize("gain", [10.0, 20.0])
+def test_a_page_printed_at_50_mm_per_s_is_read_at_it_and_said(gain):
+    speed = 50.0
+    page = render_twelve_lead_page("normal", seed=2, gain_mm_per_mv=gain, speed_mm_per_s=speed)
+    result = run_pipeline(page)
+    assert result.calibration.speed_mm_per_s == speed and result.calibration.gain_mm_per_mv == gain
+    assert (f"The grid shows a paper speed of {speed:g} mm/s, not the usual 25 mm/s; the millivolts were converted "
+            "with the grid's millimetres.") in _calibration_warnings(result)
+    truth = printed_signals("normal", seed=2, gain_mm_per_mv=gain, speed_mm_per_s=speed)
+    table = signal_table(measure_page(result).signals)
+    ratios = []
+    for lead, printed in truth.items():
+        digitized = table[lead].to_numpy()
+        both = np.isfinite(printed) & np.isfinite(digitized)
+        ratios.append(_amplitude(digitized[both]) / _amplitude(printed[both]))
+    # A millimetre of this paper is half the pixels a 25 mm/s column implies: read without the grid, every
+    # millivolt would come out half as tall.
+    assert np.median(ratios) == pytest.approx(1.0, abs=0.1)
+
+
 def test_a_pulse_of_no_standard_height_is_named_and_not_used():
     result = run_pipeline(_page(gain=14.0))
     calibration = result.calibration

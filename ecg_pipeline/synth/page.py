@@ -71,11 +71,23 @@ def px_per_mm(width: int = REFERENCE_PAGE_SIZE[0]) -> float:
     return px_per_second / PAPER_SPEED_MM_PER_S * width / REFERENCE_PAGE_SIZE[0]
 
 
-def _draw_grid(page: np.ndarray, scale: _PageScale) -> None:
+def paper_mm(speed_mm_per_s: float = PAPER_SPEED_MM_PER_S) -> float:
+    """Pixels of the reference page per millimetre of paper at a paper speed: the lead columns hold their seconds at
+    any speed, so at 50 mm/s a millimetre is half as many pixels (the grid twice as dense, a millivolt half as tall).
+
+    Examples
+    --------
+    >>> round(paper_mm(50.0) / paper_mm(), 2)
+    0.5
+    """
+    return px_per_mm() * PAPER_SPEED_MM_PER_S / speed_mm_per_s
+
+
+def _draw_grid(page: np.ndarray, scale: _PageScale, mm: float) -> None:
     top, bottom, left, right = (scale.y(_GRID_BOX[0]), scale.y(_GRID_BOX[1]),
                                 scale.x(_GRID_BOX[2]), scale.x(_GRID_BOX[3]))
-    mm_x = px_per_mm() * scale.sx
-    mm_y = px_per_mm() * scale.sy
+    mm_x = mm * scale.sx
+    mm_y = mm * scale.sy
     xs_mm = np.arange(left + mm_x, right - 1, mm_x)
     ys_mm = np.arange(top + mm_y, bottom - 1, mm_y)
     xi = np.round(xs_mm).astype(int)
@@ -124,9 +136,10 @@ def _draw_header(page: np.ndarray, scale: _PageScale, rng: np.random.Generator) 
 
 
 def _draw_footer(page: np.ndarray, scale: _PageScale, rng: np.random.Generator, heart_rate: float,
-                 plan: PagePlan, gain_mm_per_mv: float = GAIN_MM_PER_MV) -> None:
+                 plan: PagePlan, gain_mm_per_mv: float = GAIN_MM_PER_MV,
+                 speed_mm_per_s: float = PAPER_SPEED_MM_PER_S) -> None:
     grid = LEAD_GRIDS[plan.grid]
-    settings = (f"0.67~25Hz  AC50  {PAPER_SPEED_MM_PER_S:g}mm/s  {gain_mm_per_mv:g}mm/mV  "
+    settings = (f"0.67~25Hz  AC50  {speed_mm_per_s:g}mm/s  {gain_mm_per_mv:g}mm/mV  "
                 f"{grid.n_columns}*{grid.lead_seconds:g}s+{len(plan.rhythm_strips)}r  HR {int(round(heart_rate))}  "
                 "SE-3 V1.0  SEMIP V1.7")
     _text(page, settings, (68, 1552), scale, 0.62)
@@ -226,7 +239,8 @@ def _trace_of(signals: dict[str, np.ndarray], source: str) -> np.ndarray:
 def printed_signals(ecg_class: str, seed: int = 0, heart_rate: float | None = None,
                     extra_waves: tuple[Wave, ...] = (), grid: str = STANDARD_GRID,
                     rhythm_strips: tuple[str, ...] = (RHYTHM_SOURCE_LEAD,),
-                    gain_mm_per_mv: float = GAIN_MM_PER_MV, lead_order: str = STANDARD_ORDER) -> dict[str, np.ndarray]:
+                    gain_mm_per_mv: float = GAIN_MM_PER_MV, lead_order: str = STANDARD_ORDER,
+                    speed_mm_per_s: float = PAPER_SPEED_MM_PER_S) -> dict[str, np.ndarray]:
     """What ``render_twelve_lead_page`` prints with the same arguments, in mV at 500 Hz over the page's 10 s:
     each lead inside its column's window and NaN elsewhere, clipped where the printer clips it. The truth a
     digitizer is judged against. Each lead is named, and signed, as it is read: the -aVR of a Cabrera page is aVR.
@@ -240,7 +254,7 @@ def printed_signals(ecg_class: str, seed: int = 0, heart_rate: float | None = No
     fs = 500
     plan = PagePlan(grid, tuple(rhythm_strips), lead_order)
     signals, _ = _simulate(ecg_class, RHYTHM_SECONDS, fs, seed, heart_rate, extra_waves)
-    limit_mv = _HALF_PITCH_SHARE * plan.pitch() / (gain_mm_per_mv * px_per_mm())
+    limit_mv = _HALF_PITCH_SHARE * plan.pitch() / (gain_mm_per_mv * paper_mm(speed_mm_per_s))
     printed = {}
     for names, sources in plan.rows():
         for column, (name, source) in enumerate(zip(names, sources, strict=True)):
@@ -253,9 +267,10 @@ def printed_signals(ecg_class: str, seed: int = 0, heart_rate: float | None = No
 
 
 def _draw_traces(page: np.ndarray, scale: _PageScale, signals: dict[str, np.ndarray], fs: int,
-                 plan: PagePlan, gain_mm_per_mv: float = GAIN_MM_PER_MV) -> None:
+                 plan: PagePlan, gain_mm_per_mv: float = GAIN_MM_PER_MV,
+                 speed_mm_per_s: float = PAPER_SPEED_MM_PER_S) -> None:
     px_per_s = (_TRACE_X[1] - _TRACE_X[0]) / RHYTHM_SECONDS
-    px_per_mv = gain_mm_per_mv * px_per_mm()  # reference pixels; y is scaled below
+    px_per_mv = gain_mm_per_mv * paper_mm(speed_mm_per_s)  # reference pixels; y is scaled below
     thickness = scale.thickness(2.4)
     half_pitch = _HALF_PITCH_SHARE * plan.pitch()
     for baseline, (names, sources) in zip(plan.baselines(), plan.rows(), strict=True):
@@ -286,7 +301,8 @@ def render_twelve_lead_page(ecg_class: str, seed: int = 0, width: int = REFERENC
                             height: int = REFERENCE_PAGE_SIZE[1], heart_rate: float | None = None,
                             extra_waves: tuple[Wave, ...] = (), grid: str = STANDARD_GRID,
                             rhythm_strips: tuple[str, ...] = (RHYTHM_SOURCE_LEAD,),
-                            gain_mm_per_mv: float = GAIN_MM_PER_MV, lead_order: str = STANDARD_ORDER) -> np.ndarray:
+                            gain_mm_per_mv: float = GAIN_MM_PER_MV, lead_order: str = STANDARD_ORDER,
+                            speed_mm_per_s: float = PAPER_SPEED_MM_PER_S) -> np.ndarray:
     """Draw a 12-lead report page for one class: by default the shared printouts' layout (3 x 4 leads of 2.5 s and
     a 10 s rhythm strip of lead II).
 
@@ -313,6 +329,9 @@ def render_twelve_lead_page(ecg_class: str, seed: int = 0, width: int = REFERENC
     lead_order : str
         The order of the limb leads (``LEAD_ORDERS``): "cabrera" prints aVL, I, -aVR, II, aVF, III where the
         standard order has I, II, III, aVR, aVL, aVF, each with its label.
+    speed_mm_per_s : float
+        The paper speed the grid is drawn at (``paper_mm``; printed in the footer too); each column keeps its seconds,
+        so a page at 50 mm/s has a grid twice as dense and traces half as tall. Pass the same to ``printed_signals``.
 
     Returns
     -------
@@ -332,11 +351,11 @@ def render_twelve_lead_page(ecg_class: str, seed: int = 0, width: int = REFERENC
     rng = np.random.default_rng([seed, 2])
     scale = _PageScale(width / REFERENCE_PAGE_SIZE[0], height / REFERENCE_PAGE_SIZE[1])
     page = np.full((height, width, 3), 255, dtype=np.uint8)
-    _draw_grid(page, scale)
+    _draw_grid(page, scale, paper_mm(speed_mm_per_s))
     top, bottom, left, right = _GRID_BOX
     cv2.rectangle(page, scale.pt(left, top), scale.pt(right, bottom), _BORDER_RGB, scale.thickness(3.0))
-    _draw_traces(page, scale, signals, fs, plan, gain_mm_per_mv)
+    _draw_traces(page, scale, signals, fs, plan, gain_mm_per_mv, speed_mm_per_s)
     _draw_header(page, scale, rng)
-    _draw_footer(page, scale, rng, rate, plan, gain_mm_per_mv)
+    _draw_footer(page, scale, rng, rate, plan, gain_mm_per_mv, speed_mm_per_s)
     return page
 
