@@ -24,7 +24,7 @@ from ecg_pipeline.synth.page import PagePlan
 from .conftest import SAMPLES
 
 LAYOUTS = [("3x4", ()), ("3x4", ("II",)), ("3x4", ("II", "V1")), ("3x4", ("II", "V1", "V5")), ("6x2", ()),
-           ("6x2", ("II",)), ("12x1", ()), ("12x1", ("II",))]
+           ("6x2", ("II",)), ("6x2", ("II", "V1", "V5")), ("12x1", ()), ("12x1", ("II",)), ("12x1", ("II", "V1"))]
 VIEWS = [(0.6, 0.0), (1.0, 0.0), (1.4, 0.0), (1.0, 2.0), (1.0, -2.0)]
 
 

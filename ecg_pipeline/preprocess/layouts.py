@@ -75,7 +75,7 @@ def unrecognised_warning(n_rows: int, n_columns: int) -> str:
     >>> unrecognised_warning(5, 2)[:60]
     'the traces form 5 rows in 2 columns, which is not a layout t'
     """
-    known = "3 x 4 leads with 0 to 3 rhythm strips, 6 x 2 leads with 0 or 1, or 12 x 1 leads"
+    known = "3 x 4 or 6 x 2 leads with 0 to 3 rhythm strips, or 12 x 1 leads with 0 to 2"
     return (f"the traces form {n_rows} rows in {n_columns} column{'s' if n_columns != 1 else ''}, which is not a "
             f"layout this tool knows ({known}); the leads cannot be named, so no model reads them")
 
