@@ -6,7 +6,7 @@ import numpy as np
 import streamlit as st
 
 from dashboard import charts, state, widgets
-from ecg_pipeline.constants import TASK_SPECS
+from ecg_pipeline.constants import STANDARD_ORDER, TASK_SPECS
 from ecg_pipeline.measure.names import describe
 from ecg_pipeline.preprocess.render import COLUMN_PREVIEW_WIDTH, draw_lead_boxes, lead_picture, preview
 from ecg_pipeline.preprocess.stages import MAX_STROKE_WIDTH, MAX_TRACE_INK_FRACTION, STROKE_REFERENCE_HEIGHT
@@ -106,13 +106,13 @@ def settings_label(sigma: float, threshold: str | float) -> str:
 
 
 def show_before_after(data: bytes, page: int, before: tuple[float, str | float], now: tuple[float, str | float],
-                      lead_name: str | None) -> None:
+                      lead_name: str | None, lead_order: str = STANDARD_ORDER) -> None:
     """One lead's binary trace at the last settings and at these, side by side, with the ink share and the top
     class of each."""
     st.subheader("Before and after the last change")
     columns = st.columns(2)
     for column, (label, settings) in zip(columns, (("Before", before), ("Now", now)), strict=True):
-        analysis = state.analyze_bytes(data, "auto", *settings, page=page)
+        analysis = state.analyze_bytes(data, "auto", *settings, page=page, lead_order=lead_order)
         result = analysis.pipeline
         lead = result.lead(lead_name) if lead_name in result.lead_names else (
             result.lead("II") if "II" in result.lead_names else result.leads[0])

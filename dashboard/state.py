@@ -160,17 +160,19 @@ def page_count(data: bytes) -> int:
 
 
 @st.cache_data(show_spinner=False, max_entries=1000)
-def _prediction_rows(key: str, task: str, directory: str | None, fingerprint: str, _data: bytes) -> list[dict]:
+def _prediction_rows(key: str, task: str, lead_order: str, directory: str | None, fingerprint: str,
+                     _data: bytes) -> list[dict]:
     from ecg_pipeline.rows import file_rows
 
-    return file_rows("", _data, task, MODEL_KINDS, models_dir=directory)
+    return file_rows("", _data, task, MODEL_KINDS, models_dir=directory, lead_order=lead_order)
 
 
-def prediction_rows_bytes(name: str, data: bytes, task: str = "auto") -> list[dict]:
+def prediction_rows_bytes(name: str, data: bytes, task: str = "auto", lead_order: str = STANDARD_ORDER) -> list[dict]:
     """The rows of one file, as the command line writes them (``ecg_pipeline.rows.file_rows``), each page of a
-    PDF named ``name#page=N``; cached by the file's SHA-256. A bad file's rows carry the error."""
+    PDF named ``name#page=N``, its 12-lead pages read in ``lead_order``; cached by the file's SHA-256. A bad file's
+    rows carry the error."""
     directory = models_dir()
-    rows = _prediction_rows(digest(data), task, directory, models_fingerprint(directory), data)
+    rows = _prediction_rows(digest(data), task, lead_order, directory, models_fingerprint(directory), data)
     return [{**row, "path": name + row["path"]} for row in rows]
 
 

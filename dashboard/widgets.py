@@ -11,7 +11,7 @@ import streamlit as st
 
 from dashboard import charts, state, tables
 from dashboard.clinical import NOT_A_DEVICE
-from ecg_pipeline.constants import REFERENCE_PX_PER_MM, RHYTHM_LEAD, TASK_SPECS
+from ecg_pipeline.constants import LEAD_ORDER_TITLES, LEAD_ORDERS, REFERENCE_PX_PER_MM, RHYTHM_LEAD, TASK_SPECS
 from ecg_pipeline.errors import EcgError
 from ecg_pipeline.io.export import MEMORY_FOLDER, record_name, signal_csv, signal_table, wfdb_zip
 from ecg_pipeline.io.privacy import deidentify
@@ -74,6 +74,15 @@ def show_task(result, requested: str) -> None:
         unread = [name for name in layout.boxes if name not in result.lead_names]
         st.caption(f"Layout found: {layout_title(layout.name, layout.lead_order)} (confidence {layout.confidence:.2f})"
                    + (f"; {', '.join(unread)} found but read by no model." if unread else "."))
+
+
+def lead_order_input(key: str) -> str:
+    """The order the user's printouts put the limb leads in (``LEAD_ORDERS``): the page's labels are not read."""
+    return st.radio("Limb lead order of the printout", LEAD_ORDERS, format_func=LEAD_ORDER_TITLES.get,
+                    horizontal=True, key=key,
+                    help="Most printers put I, II, III, aVR, aVL, aVF in the first two columns; Cabrera printers "
+                         "(common in Sweden) put the limb leads in their angular order, aVR printed upside down as "
+                         "-aVR, which is read as aVR. The page's labels say which.")
 
 
 def show_warnings(result) -> None:

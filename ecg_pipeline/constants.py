@@ -98,6 +98,19 @@ CABRERA_AT: dict[str, str] = {"I": "aVL", "II": "I", "III": "-aVR", "aVR": "II",
 INVERTED_LEADS: dict[str, str] = {"-aVR": "aVR"}
 
 
+#: How a person reads each order's name: the limb leads in the order printed.
+LEAD_ORDER_TITLES: dict[str, str] = {
+    STANDARD_ORDER: f"Standard ({', '.join(_LIMB_LEADS)})",
+    CABRERA_ORDER: f"Cabrera ({', '.join(CABRERA_AT[name] for name in _LIMB_LEADS)})",
+}
+
+
+def check_lead_order(lead_order: str) -> None:
+    """Raise ``ValueError`` for a lead order that is not one of ``LEAD_ORDERS``."""
+    if lead_order not in LEAD_ORDERS:
+        raise ValueError(f"Unknown lead order {lead_order!r}: use one of {', '.join(LEAD_ORDERS)}.")
+
+
 def printed_lead(place: str, lead_order: str = STANDARD_ORDER) -> str:
     """The lead a page in ``lead_order`` prints in the place ``place`` has on a standard page.
 
@@ -106,8 +119,7 @@ def printed_lead(place: str, lead_order: str = STANDARD_ORDER) -> str:
     >>> printed_lead("III", CABRERA_ORDER), printed_lead("V1", CABRERA_ORDER), printed_lead("III")
     ('-aVR', 'V1', 'III')
     """
-    if lead_order not in LEAD_ORDERS:
-        raise ValueError(f"Unknown lead order {lead_order!r}: use one of {', '.join(LEAD_ORDERS)}.")
+    check_lead_order(lead_order)
     return CABRERA_AT.get(place, place) if lead_order == CABRERA_ORDER else place
 
 

@@ -4,12 +4,10 @@ Grad-CAM, the digitized trace), then the preprocessing stages, folded, and the d
 import streamlit as st
 
 from dashboard import clinical, state, widgets
-from ecg_pipeline.constants import BEAT, CABRERA_ORDER, LEAD_ORDERS, STANDARD_ORDER, TWELVE_LEAD
+from ecg_pipeline.constants import BEAT, STANDARD_ORDER, TWELVE_LEAD
 
 THRESHOLD = "otsu"
 DEFAULT_SIGMA = 1.0
-LEAD_ORDER_TITLES = {STANDARD_ORDER: "Standard (I, II, III, aVR, aVL, aVF)",
-                     CABRERA_ORDER: "Cabrera (aVL, I, -aVR, II, aVF, III)"}
 
 
 def main() -> None:
@@ -28,11 +26,7 @@ def main() -> None:
         sigma = st.slider("Gaussian smoothing sigma (pixels)", 0.0, 4.0, DEFAULT_SIGMA, 0.25, key="analyze_sigma")
         if "analyze_sigma" in reset:
             st.caption(f"Sigma was reset to {DEFAULT_SIGMA:g} for this image: the last one was set for another.")
-        lead_order = STANDARD_ORDER if task == BEAT else st.radio(
-            "Limb lead order of the printout", LEAD_ORDERS, format_func=LEAD_ORDER_TITLES.get, horizontal=True,
-            key="analyze_lead_order",
-            help="Most printers put I, II, III, aVR, aVL, aVF in the first two columns. Cabrera printers (common in "
-                 "Sweden) print aVL, I, -aVR, II, aVF, III; the page's labels say which. -aVR is read as aVR.")
+        lead_order = STANDARD_ORDER if task == BEAT else widgets.lead_order_input("analyze_lead_order")
     if data is None:
         state.warm_models()  # while the user picks a file, so that the first analysis does not wait for them
         return

@@ -1,6 +1,8 @@
 """Batch: score many images, PDFs or zip archives with every model; a row per file with the headline verdict and
 whether the models agree, the figures on files in class folders, then one row per file and model; CSV downloads."""
 
+from functools import partial
+
 import streamlit as st
 
 from dashboard import batch, state, widgets
@@ -10,12 +12,12 @@ CONFIDENCE = {name: st.column_config.ProgressColumn(name, min_value=0.0, max_val
               for name in ("confidence", "verdict_probability")}
 
 
-def score(items: list[batch.BatchItem], task: str) -> list[dict]:
+def score(items: list[batch.BatchItem], task: str, lead_order: str) -> list[dict]:
     progress = st.progress(0.0, text="Scoring...")
     rows = []
     for number, item in enumerate(items, start=1):
         progress.progress((number - 1) / len(items), text=batch.progress_text(number, len(items), item.name))
-        rows.extend(batch.score_item(item, task, state.prediction_rows_bytes))
+        rows.extend(batch.score_item(item, task, partial(state.prediction_rows_bytes, lead_order=lead_order)))
     progress.progress(1.0, text=f"Scored {len(items)} of {len(items)}.")
     return rows
 
@@ -51,6 +53,7 @@ def main() -> None:
                                type=[*state.UPLOAD_TYPES, "zip"], accept_multiple_files=True, key="batch_files")
     use_samples = st.checkbox("Score the built-in samples (real and synthetic)", key="batch_samples")
     task = st.selectbox("Task", list(state.TASK_CHOICES), format_func=state.TASK_CHOICES.get, key="batch_task")
+    lead_order = widgets.lead_order_input("batch_lead_order")
     files = [(f.name, f.getvalue()) for f in uploads or []]
     if use_samples:
         files += [(s["file"], state.sample_bytes(s["file"])) for s in state.builtin_samples()]
@@ -58,7 +61,7 @@ def main() -> None:
     if not items:
         st.info("Upload images or zip archives, or tick the box to score the built-in samples.")
         return
-    table = batch.rows_table(score(items, task), task)
+    table = batch.rows_table(score(items, task, lead_order), task)
     summary = batch.summary_table(table)
     cols = st.columns(3)
     cols[0].metric("Files", len(items))

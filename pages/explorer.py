@@ -28,10 +28,11 @@ def main() -> None:
                            key="explorer_method")
     manual = cols[2].slider("Manual threshold (0-255)", 0, 255, 128, key="explorer_manual",
                             disabled=method != "manual")
+    lead_order = widgets.lead_order_input("explorer_lead_order")
     if data is None:
         return
     threshold = "otsu" if method == "otsu" else float(manual)
-    analysis = state.analyze_bytes(data, "auto", sigma, threshold, page=page)
+    analysis = state.analyze_bytes(data, "auto", sigma, threshold, page=page, lead_order=lead_order)
     result = analysis.pipeline
     widgets.show_task(result, "auto")
     pictures = widgets.page_pictures(result, "explorer")
@@ -59,7 +60,7 @@ def main() -> None:
     widgets.lead_grid(result, "binary")
     before = explorer.settings_before(f"{name}|{page}", sigma, threshold)
     if before is not None:
-        explorer.show_before_after(data, page, before, (sigma, threshold), lead)
+        explorer.show_before_after(data, page, before, (sigma, threshold), lead, lead_order)
 
     st.subheader("Probabilities at these settings")
     if analysis.refused:

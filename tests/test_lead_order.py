@@ -10,17 +10,20 @@ import cv2
 import numpy as np
 import pandas as pd
 import pytest
+from PIL import Image
 
 from ecg_pipeline.cli import main as cli_main
 from ecg_pipeline.constants import CABRERA_ORDER, STANDARD_ORDER, layout_name
 from ecg_pipeline.io.export import signal_table
 from ecg_pipeline.measure import measure_page
 from ecg_pipeline.preprocess.distortions import rotate
+from ecg_pipeline.preprocess.layouts import in_lead_order
 from ecg_pipeline.preprocess.pipeline import run_pipeline
 from ecg_pipeline.preprocess.stages import crop
 from ecg_pipeline.preprocess.trace_quality import snr_db
+from ecg_pipeline.rows import file_rows
 from ecg_pipeline.synth import render_twelve_lead_page
-from ecg_pipeline.synth.page import printed_signals
+from ecg_pipeline.synth.page import PagePlan, printed_signals
 
 LIMB_LEADS = ["I", "II", "III", "aVR", "aVL", "aVF"]
 GRIDS = [("3x4", ("II",)), ("6x2", ()), ("12x1", ())]
@@ -57,6 +60,55 @@ def test_a_cabrera_page_read_in_cabrera_order_gives_each_limb_lead_its_own_signa
         assert not wrong[lead] > right[lead] - 5.0, (lead, right, wrong)
 
 
+#: What Cabrera printers print, row by row, written out here rather than taken from the code under test.
+CABRERA_ROWS = {
+    "3x4": [("aVL", "II", "V1", "V4"), ("I", "aVF", "V2", "V5"), ("-aVR", "III", "V3", "V6")],
+    "6x2": [("aVL", "V1"), ("I", "V2"), ("-aVR", "V3"), ("II", "V4"), ("aVF", "V5"), ("III", "V6")],
+    "12x1": [(name,) for name in ("aVL", "I", "-aVR", "II", "aVF", "III", "V1", "V2", "V3", "V4", "V5", "V6")],
+}
+
+
+@pytest.mark.parametrize("grid", CABRERA_ROWS)
+def test_cabrera_pages_put_each_lead_where_cabrera_printers_do(grid):
+    printed = [sources for _, sources in PagePlan(grid, (), CABRERA_ORDER).rows()]
+    assert printed == CABRERA_ROWS[grid]
+    page = render_twelve_lead_page("normal", seed=0, grid=grid, rhythm_strips=(), lead_order=CABRERA_ORDER)
+    standard = run_pipeline(page).layout
+    cabrera = in_lead_order(standard, CABRERA_ORDER)
+    standard_rows = [names for names, _ in PagePlan(grid, ()).rows()]
+    for places, leads in zip(standard_rows, CABRERA_ROWS[grid], strict=True):
+        for place, lead in zip(places, leads, strict=True):
+            assert cabrera.boxes[lead.lstrip("-")] == standard.boxes[place], (place, lead)
+
+
+def test_a_layout_is_named_from_the_standard_order_only():
+    layout = in_lead_order(run_pipeline(render_twelve_lead_page("normal", seed=0)).layout, CABRERA_ORDER)
+    assert in_lead_order(layout, CABRERA_ORDER) is layout
+    with pytest.raises(ValueError, match="standard order"):
+        in_lead_order(layout, STANDARD_ORDER)
+
+
+def test_the_page_says_the_names_follow_the_chosen_order():
+    page, _ = cabrera_page("3x4", ("II",))
+    said = [w for w in run_pipeline(page, lead_order=CABRERA_ORDER).warnings if "order chosen" in w]
+    assert said == ["The limb leads are named in the order chosen, Cabrera (aVL, I, -aVR, II, aVF, III), with -aVR "
+                    "read as aVR; the printed labels were not checked."]
+    assert not [w for w in run_pipeline(page).warnings if "order chosen" in w]
+
+
+def test_prediction_rows_read_the_page_in_the_order_asked_for():
+    page, _ = cabrera_page("3x4", ("II",))
+    buffer = io.BytesIO()
+    Image.fromarray(page).save(buffer, "PNG")
+    rows = {order: {row["model"]: row for row in file_rows("cabrera.png", buffer.getvalue(), "auto",
+                                                            ("measurements",), lead_order=order)}
+            for order in (CABRERA_ORDER, STANDARD_ORDER)}
+    probabilities = {order: [v for k, v in rows[order]["measurements"].items() if k.startswith("p_")]
+                     for order in rows}
+    assert not rows[CABRERA_ORDER]["measurements"]["error"]
+    assert not np.allclose(probabilities[CABRERA_ORDER], probabilities[STANDARD_ORDER], atol=1e-3)
+
+
 def test_the_inverted_lead_is_turned_back_in_every_stage():
     page, _ = cabrera_page("3x4", ("II",))
     result = run_pipeline(page, lead_order=CABRERA_ORDER)
@@ -87,8 +139,6 @@ def test_digitize_on_the_command_line_reads_a_cabrera_page_with_the_option(tmp_p
 
 
 def test_the_analyze_page_reads_a_cabrera_page_when_asked(monkeypatch):
-    from PIL import Image
-
     from .test_app import page as app_page
     from .test_app import texts
     from .test_app_analyze import state_handoff_key

@@ -10,6 +10,7 @@ and gets ``unrecognised_warning``: its leads cannot be named, and no model shoul
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING
 
 import cv2
 import numpy as np
@@ -25,10 +26,14 @@ from ..constants import (
     STANDARD_LAYOUT,
     STANDARD_ORDER,
     USUAL_RHYTHM_STRIPS,
+    check_lead_order,
     layout_name,
     printed_lead,
 )
 from ..errors import LayoutError
+
+if TYPE_CHECKING:
+    from .layout import Layout
 
 Box = tuple[int, int, int, int]
 
@@ -257,7 +262,7 @@ def network_binary(binary: np.ndarray, column_width: float, strip: bool) -> np.n
     return np.pad(cut, ((extra // 2, extra - extra // 2), (0, 0)))
 
 
-def in_lead_order(layout, lead_order: str = STANDARD_ORDER):
+def in_lead_order(layout: Layout, lead_order: str = STANDARD_ORDER) -> Layout:
     """``layout`` (a ``layout.Layout`` found in the standard order) with its boxes named as a page in ``lead_order``
     prints them: on a Cabrera page the box in lead I's place holds aVL, and the one in III's place -aVR, read as aVR
     once turned back (``inverted``). The printed labels are not read: the user says which order the page has.
@@ -270,9 +275,11 @@ def in_lead_order(layout, lead_order: str = STANDARD_ORDER):
     >>> cabrera.boxes["aVR"], cabrera.boxes["I"], cabrera.boxes["V1"], cabrera.inverted
     ((0, 1, 2, 3), (0, 1, 1, 2), (0, 1, 4, 5), ('aVR',))
     """
-    printed_lead("I", lead_order)  # refuses an unknown order
-    if lead_order == STANDARD_ORDER or layout.lead_order == lead_order:
+    check_lead_order(lead_order)
+    if layout.lead_order == lead_order:
         return layout
+    if layout.lead_order != STANDARD_ORDER:
+        raise ValueError(f"in_lead_order names a layout found in the standard order, not one in {layout.lead_order}.")
     held = {INVERTED_LEADS.get(printed_lead(place, lead_order), printed_lead(place, lead_order)): box
             for place, box in layout.boxes.items()}
     inverted = tuple(INVERTED_LEADS[printed_lead(place, lead_order)] for place in layout.boxes

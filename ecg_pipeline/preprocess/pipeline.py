@@ -9,6 +9,8 @@ import numpy as np
 
 from ..constants import (
     BEAT,
+    CABRERA_ORDER,
+    LEAD_ORDER_TITLES,
     MIN_TWELVE_LEAD_WIDTH_PX,
     REFERENCE_PX_PER_MM,
     RHYTHM_LEAD,
@@ -17,7 +19,7 @@ from ..constants import (
     TASK_SPECS,
     TASKS,
     TWELVE_LEAD,
-    printed_lead,
+    check_lead_order,
 )
 from ..errors import LayoutError
 from ..io.loading import ImageSource, load_image
@@ -259,7 +261,10 @@ def find_leads(page: LevelledPage, found: Layout | None = None,
         return layout, ["This page's layout is not recognised: " + "; ".join(layout.warnings) + "."]
     if layout.confidence < 0.5:
         return layout, ["This does not look like a 12-lead report: " + "; ".join(layout.warnings) + "."]
-    return layout, [w[0].upper() + w[1:] + "." for w in layout.warnings]
+    # The order is the user's word: a standard page read as Cabrera would get wrong names with nothing else to say so.
+    chosen = ([f"The limb leads are named in the order chosen, {LEAD_ORDER_TITLES[CABRERA_ORDER]}, with -aVR read as "
+               "aVR; the printed labels were not checked."] if lead_order == CABRERA_ORDER else [])
+    return layout, [w[0].upper() + w[1:] + "." for w in layout.warnings] + chosen
 
 
 def process_leads(gray: np.ndarray, layout: Layout, sigma: float, threshold: str | float,
@@ -409,7 +414,7 @@ def run_pipeline(image: ImageSource, task: str = TWELVE_LEAD, sigma: float = 1.0
         raise ValueError(f"Unknown task {task!r}: use one of {', '.join(TASKS)} or 'auto'.")
     if sigma < 0:
         raise ValueError("sigma must be 0 or more.")
-    printed_lead("I", lead_order)  # an unknown order is refused before any work
+    check_lead_order(lead_order)
     lap = _Laps()
     rgb = load_image(image)
     lap("decode")

@@ -8,7 +8,7 @@ import cv2
 import numpy as np
 from PIL import Image
 
-from ..constants import LAYOUT_ROWS
+from ..constants import INVERTED_LEADS, LAYOUT_ROWS, STANDARD_ORDER, printed_lead
 from .pipeline import LeadStages, PipelineResult
 from .stages import shrink
 
@@ -21,15 +21,23 @@ COLUMN_PREVIEW_WIDTH = PREVIEW_WIDTH // 2
 LEAD_VIEWS: tuple[str, ...] = ("raw", "smoothed", "binary")
 
 
+def _as_printed(result: PipelineResult) -> dict[str, str]:
+    """Each lead's name as the page prints it: Cabrera's aVR is printed, upside down, as -aVR."""
+    inverted = result.layout.inverted if result.layout is not None else ()
+    printed_as = {read: printed for printed, read in INVERTED_LEADS.items()}
+    return {name: printed_as[name] if name in inverted else name for name in result.lead_names}
+
+
 def draw_lead_boxes(result: PipelineResult) -> np.ndarray:
-    """The (deskewed) page with each lead's box and name drawn over it."""
+    """The (deskewed) page with each lead's box and name, as printed, drawn over it."""
     canvas = result.deskewed.copy()
     scale = max(1.0, canvas.shape[1] / 1100.0)
     thickness = max(1, int(round(2 * scale)))
+    printed = _as_printed(result)
     for lead in result.leads:
         top, bottom, left, right = lead.box
         cv2.rectangle(canvas, (left, top), (right - 1, bottom - 1), BOX_COLOUR, thickness)
-        cv2.putText(canvas, lead.name, (left + 4 * thickness, top + int(22 * scale)), cv2.FONT_HERSHEY_SIMPLEX,
+        cv2.putText(canvas, printed[lead.name], (left + 4 * thickness, top + int(22 * scale)), cv2.FONT_HERSHEY_SIMPLEX,
                     0.7 * scale, BOX_COLOUR, thickness, cv2.LINE_AA)
     return canvas
 
@@ -56,8 +64,9 @@ def preview(image: np.ndarray, max_width: int = PREVIEW_WIDTH) -> np.ndarray:
 
 
 def lead_montage(result: PipelineResult, view: str, width: int = PREVIEW_WIDTH, gap: int = 6) -> np.ndarray:
-    """All leads of one stage in one picture, laid out as printed (3 x 4, then the rhythm strip), each
-    labelled with its name. One picture instead of thirteen keeps the dashboard quick to draw.
+    """All leads of one stage in one picture, laid out as a 3 x 4 page prints them in its lead order (then the
+    rhythm strip), each labelled with its name (an inverted lead is shown turned back, under the name it is read
+    as). One picture instead of thirteen keeps the dashboard quick to draw.
 
     Examples
     --------
@@ -67,7 +76,10 @@ def lead_montage(result: PipelineResult, view: str, width: int = PREVIEW_WIDTH, 
     1200
     """
     names = result.lead_names
-    rows = [[n for n in row if n in names] for row in LAYOUT_ROWS]
+    order = result.layout.lead_order if result.layout is not None else STANDARD_ORDER
+    read = [[INVERTED_LEADS.get(printed_lead(place, order), printed_lead(place, order)) for place in row]
+            for row in LAYOUT_ROWS]
+    rows = [[n for n in row if n in names] for row in read]
     rows = [row for row in rows if row]
     placed = {n for row in rows for n in row}
     rows += [[lead.name] for lead in result.leads if lead.name not in placed]
