@@ -123,6 +123,19 @@ def printed_lead(place: str, lead_order: str = STANDARD_ORDER) -> str:
     return CABRERA_AT.get(place, place) if lead_order == CABRERA_ORDER else place
 
 
+def read_lead(place: str, lead_order: str = STANDARD_ORDER) -> str:
+    """The lead read from the place ``place`` has on a standard page, on a page in ``lead_order``: what is printed
+    there, an inverted lead turned back.
+
+    Examples
+    --------
+    >>> read_lead("III", CABRERA_ORDER), read_lead("I", CABRERA_ORDER)
+    ('aVR', 'aVL')
+    """
+    printed = printed_lead(place, lead_order)
+    return INVERTED_LEADS.get(printed, printed)
+
+
 #: The shared printouts' layout: 3 x 4 leads and one rhythm strip.
 STANDARD_LAYOUT = layout_name(STANDARD_GRID, 1)
 #: Sampling rate the digitized leads are measured at (the PhysioNet Challenge's 500 Hz).

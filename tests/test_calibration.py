@@ -90,6 +90,17 @@ def _amplitude(values: np.ndarray) -> float:
     return float(np.percentile(values, 99) - np.percentile(values, 1))
 
 
+def _amplitude_ratios(result, truth: dict[str, np.ndarray]) -> list[float]:
+    """Each lead's digitized amplitude over its printed one, on the samples both have."""
+    table = signal_table(measure_page(result).signals)
+    ratios = []
+    for lead, printed in truth.items():
+        digitized = table[lead].to_numpy()
+        both = np.isfinite(printed) & np.isfinite(digitized)
+        ratios.append(_amplitude(digitized[both]) / _amplitude(printed[both]))
+    return ratios
+
+
 @pytest.mark.parametrize("gain", [5.0, 20.0])
 def test_a_page_at_another_gain_is_read_at_it_and_said(gain):
     result = run_pipeline(_page(gain=gain, ecg_class="myocardial_infarction", seed=3))
@@ -98,12 +109,7 @@ def test_a_page_at_another_gain_is_read_at_it_and_said(gain):
         f"The calibration pulse shows a gain of {gain:g} mm/mV, not the usual 10 mm/mV; the millivolts were "
         f"converted at {gain:g} mm/mV."]
     truth = printed_signals("myocardial_infarction", seed=3, gain_mm_per_mv=gain)
-    table = signal_table(measure_page(result).signals)
-    ratios = []
-    for lead, printed in truth.items():
-        digitized = table[lead].to_numpy()
-        both = np.isfinite(printed) & np.isfinite(digitized)
-        ratios.append(_amplitude(digitized[both]) / _amplitude(printed[both]))
+    ratios = _amplitude_ratios(result, truth)
     # Read at the assumed 10 mm/mV these would be 2 (a 5 mm/mV page) or 0.5 (a 20 mm/mV page).
     assert np.median(ratios) == pytest.approx(1.0, abs=0.1)
 
@@ -117,12 +123,7 @@ def test_a_page_printed_at_50_mm_per_s_is_read_at_it_and_said(gain):
     assert (f"The grid shows a paper speed of {speed:g} mm/s, not the usual 25 mm/s; the millivolts were converted "
             "with the grid's millimetres.") in _calibration_warnings(result)
     truth = printed_signals("normal", seed=2, gain_mm_per_mv=gain, speed_mm_per_s=speed)
-    table = signal_table(measure_page(result).signals)
-    ratios = []
-    for lead, printed in truth.items():
-        digitized = table[lead].to_numpy()
-        both = np.isfinite(printed) & np.isfinite(digitized)
-        ratios.append(_amplitude(digitized[both]) / _amplitude(printed[both]))
+    ratios = _amplitude_ratios(result, truth)
     # A millimetre of this paper is half the pixels a 25 mm/s column implies: read without the grid, every
     # millivolt would come out half as tall.
     assert np.median(ratios) == pytest.approx(1.0, abs=0.1)

@@ -29,6 +29,7 @@ from ..constants import (
     check_lead_order,
     layout_name,
     printed_lead,
+    read_lead,
 )
 from ..errors import LayoutError
 
@@ -280,12 +281,11 @@ def in_lead_order(layout: Layout, lead_order: str = STANDARD_ORDER) -> Layout:
         return layout
     if layout.lead_order != STANDARD_ORDER:
         raise ValueError(f"in_lead_order names a layout found in the standard order, not one in {layout.lead_order}.")
-    held = {INVERTED_LEADS.get(printed_lead(place, lead_order), printed_lead(place, lead_order)): box
-            for place, box in layout.boxes.items()}
-    inverted = tuple(INVERTED_LEADS[printed_lead(place, lead_order)] for place in layout.boxes
+    held = {read_lead(place, lead_order): box for place, box in layout.boxes.items()}
+    inverted = tuple(read_lead(place, lead_order) for place in layout.boxes
                      if printed_lead(place, lead_order) in INVERTED_LEADS)
-    # A lead whose place the page lacks (none of the known grids) keeps no box rather than another lead's.
-    boxes = {name: held[name] for name in layout.boxes if name in held}
+    # In the standard names' order, which the leads are processed and shown in.
+    boxes = {name: held[name] for name in dict.fromkeys([*layout.boxes, *held]) if name in held}
     return replace(layout, boxes=boxes, lead_order=lead_order, inverted=inverted)
 
 

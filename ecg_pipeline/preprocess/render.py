@@ -8,7 +8,7 @@ import cv2
 import numpy as np
 from PIL import Image
 
-from ..constants import INVERTED_LEADS, LAYOUT_ROWS, STANDARD_ORDER, printed_lead
+from ..constants import INVERTED_LEADS, LAYOUT_ROWS, STANDARD_ORDER, read_lead
 from .pipeline import LeadStages, PipelineResult
 from .stages import shrink
 
@@ -77,9 +77,8 @@ def lead_montage(result: PipelineResult, view: str, width: int = PREVIEW_WIDTH, 
     """
     names = result.lead_names
     order = result.layout.lead_order if result.layout is not None else STANDARD_ORDER
-    read = [[INVERTED_LEADS.get(printed_lead(place, order), printed_lead(place, order)) for place in row]
-            for row in LAYOUT_ROWS]
-    rows = [[n for n in row if n in names] for row in read]
+    rows = [[read_lead(place, order) for place in row] for row in LAYOUT_ROWS]
+    rows = [[n for n in row if n in names] for row in rows]
     rows = [row for row in rows if row]
     placed = {n for row in rows for n in row}
     rows += [[lead.name] for lead in result.leads if lead.name not in placed]
